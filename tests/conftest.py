@@ -1,0 +1,3 @@
+"""Shared configuration of the project's own tests."""
+
+pytest_plugins = ["pytester"]
