@@ -1,0 +1,170 @@
+"""Pool the metric entries that ride on test reports into one value per gate metric.
+
+Everything here is order-independent: each test report adds its outcome and entries, and values
+are computed from the pooled samples at the end, so a run under pytest-xdist (reports arriving
+from several workers in any order) yields the same numbers as a run in one process.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pytest_deploygate.gates.catalog import recorded_metrics
+from pytest_deploygate.gates.endpoints import (
+    EndpointCoverage,
+    Operation,
+    endpoint_coverage,
+    operations_from_openapi,
+    parse_operation,
+)
+
+#: The ``user_properties`` key the metrics transport uses (see ARCHITECTURE.md).
+METRICS_PROPERTY = "deploygate_metrics"
+#: The ``user_properties`` key carrying the suites a test belongs to.
+SUITES_PROPERTY = "deploygate_suites"
+
+_FAILED, _PASSED, _SKIPPED, _XFAILED = "failed", "passed", "skipped", "xfailed"
+_RANK = {_FAILED: 3, _SKIPPED: 2, _XFAILED: 2, _PASSED: 1}
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0-100) by linear interpolation between closest ranks."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100.0
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _fold(values: Sequence[float], how: str) -> float:
+    if how == "sum":
+        return float(sum(values))
+    if how == "min":
+        return min(values)
+    if how == "p95":
+        return percentile(values, 95)
+    return max(values)
+
+
+@dataclass
+class Tally:
+    """Per-test outcomes of one suite (or of the whole run)."""
+
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    xfailed: int = 0
+
+    @property
+    def pass_rate(self) -> float:
+        """passed / (passed + failed); skips and expected failures do not count either way."""
+        ran = self.passed + self.failed
+        return 100.0 * self.passed / ran if ran else float("nan")
+
+
+@dataclass
+class MetricPool:
+    """Every outcome and metric entry the controller saw, keyed so order does not matter."""
+
+    _outcomes: dict[str, str] = field(default_factory=dict)
+    _suites: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _recorded: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    _http: list[tuple[str, str, int, float]] = field(default_factory=list)
+    _operations: set[Operation] = field(default_factory=set)
+
+    def add_report(self, report: Any) -> None:
+        """Take one ``TestReport`` (local or deserialised from an xdist worker)."""
+        if report.when not in ("setup", "call", "teardown") and report.outcome != "failed":
+            return  # (a worker crash arrives as a failed report with when="???")
+        outcome = _outcome_of(report)
+        previous = self._outcomes.get(report.nodeid)
+        if previous is None or _RANK[outcome] > _RANK[previous]:
+            self._outcomes[report.nodeid] = outcome
+        # xdist turns the (name, value) tuples into lists on the way to the controller.
+        for prop in report.user_properties:
+            if prop[0] == METRICS_PROPERTY:
+                self.add_entries(prop[1])
+            elif prop[0] == SUITES_PROPERTY:
+                self._suites[report.nodeid] = tuple(prop[1])
+
+    def add_entries(self, entries: Iterable[Mapping[str, Any]]) -> None:
+        """Take metric entries; malformed ones are dropped rather than failing the run."""
+        for entry in entries:
+            try:
+                self._add_entry(entry)
+            except (KeyError, TypeError, ValueError):
+                continue
+
+    def _add_entry(self, entry: Mapping[str, Any]) -> None:
+        kind = entry.get("kind")
+        if kind == "metric":
+            self._recorded[str(entry["name"])].append(float(entry["value"]))
+        elif kind == "http":
+            status = entry.get("status")
+            self._http.append(
+                (
+                    str(entry["method"]).upper(),
+                    str(entry["url_path"]),
+                    int(status) if status is not None else 0,
+                    float(entry["ms"]),
+                )
+            )
+        elif kind == "operations":
+            self._operations.update(parse_operation(text) for text in entry["operations"])
+        elif kind == "openapi":
+            self._operations.update(operations_from_openapi(entry["document"]))
+
+    def tallies(self) -> dict[str, Tally]:
+        """Outcome counts for the whole run (key ``""``) and for every suite seen."""
+        tallies: dict[str, Tally] = defaultdict(Tally)
+        for nodeid, outcome in self._outcomes.items():
+            for key in ("", *self._suites.get(nodeid, ())):
+                tally = tallies[key]
+                setattr(tally, outcome, getattr(tally, outcome) + 1)
+        return dict(tallies)
+
+    def endpoints(self, configured: Iterable[Operation] = ()) -> EndpointCoverage | None:
+        """Operation coverage against the OpenAPI operations a test shipped, else ``configured``."""
+        operations = self._operations or set(configured)
+        if not operations:
+            return None
+        return endpoint_coverage(operations, ((m, p) for m, p, _, _ in self._http))
+
+    def values(self, configured_operations: Iterable[Operation] = ()) -> dict[str, float]:
+        """The value of every metric this run measured (absent = not measured)."""
+        values: dict[str, float] = {}
+        for suite, tally in self.tallies().items():
+            if tally.passed + tally.failed:
+                values["tests.pass_rate" + (f".{suite}" if suite else "")] = tally.pass_rate
+        if self._http:
+            latencies = [ms for _, _, _, ms in self._http]
+            errors = sum(1 for _, _, status, _ in self._http if status >= 500 or status <= 0)
+            values["http.requests"] = float(len(self._http))
+            values["http.error_rate"] = 100.0 * errors / len(self._http)
+            for q in (50, 95, 99):
+                values[f"http.p{q}_ms"] = percentile(latencies, q)
+        coverage = self.endpoints(configured_operations)
+        if coverage is not None:
+            values["api.endpoint_coverage"] = coverage.percent
+        for metric in recorded_metrics():
+            samples = self._recorded.get(metric.recorded_as)
+            if samples:
+                values[metric.name] = _fold(samples, metric.fold)
+        return values
+
+    def recorded_names(self) -> list[str]:
+        return sorted(self._recorded)
+
+
+def _outcome_of(report: Any) -> str:
+    if report.outcome == "failed":
+        return _FAILED
+    if report.outcome == "skipped":
+        return _XFAILED if getattr(report, "wasxfail", None) is not None else _SKIPPED
+    return _PASSED

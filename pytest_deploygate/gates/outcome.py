@@ -1,0 +1,169 @@
+"""A run's gate outcome: every source of metric values put together, evaluated, documented."""
+
+from __future__ import annotations
+
+import platform as python_platform
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from pytest_deploygate import coverage_reports, report, vuln_reports
+from pytest_deploygate.environments import Environment, read_document
+from pytest_deploygate.gates.aggregate import MetricPool
+from pytest_deploygate.gates.endpoints import ANY, Operation
+from pytest_deploygate.gates.evaluate import GateResult, evaluate
+from pytest_deploygate.gates.expressions import Threshold, parse_gate_table
+from pytest_deploygate.masking import Masker
+from pytest_deploygate.state import ENVIRONMENT_KEY, MASKER_KEY, SESSION_KEY
+
+_MISSED_SHOWN = 15
+
+
+def thresholds_of(env: Environment | None) -> dict[str, Threshold]:
+    """The environment's gates; each table is validated under its own name for the error."""
+    if env is None:
+        return {}
+    if env.source.exists():
+        document = read_document(env.source)
+        parse_gate_table(document.get("gates", {}), f"{env.source.name}: [gates]")
+        own = document.get("environments", {}).get(env.name, {}).get("gates", {})
+        parse_gate_table(own, f"{env.source.name}: [environments.{env.name}.gates]")
+    return parse_gate_table(env.gates, f"{env.source.name}: gates of {env.name}")
+
+
+def platform_operations(env: Environment | None) -> list[Operation]:
+    """``[platform.endpoints]`` paths under ``/api`` (any method): the fallback operation list."""
+    if env is None:
+        return []
+    return [
+        Operation(ANY, path)
+        for path in sorted(set(env.platform.endpoints.values()))
+        if path.startswith("/api")
+    ]
+
+
+def evaluate_run(
+    config: pytest.Config,
+    pool: MetricPool,
+    thresholds: Mapping[str, Threshold],
+    *,
+    coverage: coverage_reports.CoverageSummary | None,
+    vulns: vuln_reports.VulnSummary | None,
+    strict: bool,
+    started: float,
+    exitstatus: int,
+) -> tuple[list[GateResult], dict[str, Any]]:
+    """The verdict of every gate and the (masked) gates.json document."""
+    env = config.stash.get(ENVIRONMENT_KEY, None)
+    operations = platform_operations(env)
+    values = pool.values(operations)
+    notes: dict[str, str] = {}
+    details: dict[str, Any] = {"tests": _tests(pool)}
+
+    endpoints = pool.endpoints(operations)
+    if endpoints is not None:
+        details["endpoints"] = {
+            "covered": list(endpoints.covered),
+            "missed": list(endpoints.missed),
+        }
+        if endpoints.missed:
+            shown = ", ".join(endpoints.missed[:_MISSED_SHOWN])
+            more = len(endpoints.missed) - _MISSED_SHOWN
+            notes["api.endpoint_coverage"] = (
+                "missed " + shown + (f" and {more} more" if more > 0 else "")
+            )
+    if coverage is not None:
+        for kind in coverage_reports.KINDS:
+            percent = coverage.percent(kind)
+            if percent is not None:
+                values[f"coverage.{kind}"] = percent
+        details["coverage"] = {
+            "format": coverage.format,
+            "reports": list(config.option.deploygate_coverage_reports),
+            **{kind: {"hit": c.hit, "found": c.found} for kind, c in coverage.counts.items()},
+        }
+    if vulns is not None:
+        counts = vulns.counts()
+        values.update({f"vulnerabilities.{severity}": float(n) for severity, n in counts.items()})
+        values["vulnerabilities.total"] = float(sum(counts.values()))
+        details["vulnerabilities"] = {
+            "formats": list(vulns.formats),
+            "reports": list(config.option.deploygate_vuln_reports),
+            "counts": counts,
+        }
+        if counts["unknown"]:
+            unknown = (
+                f"{counts['unknown']} finding(s) carry no severity ({', '.join(vulns.formats)}) "
+                "and are counted as unknown"
+            )
+            for metric in ("vulnerabilities.unknown", "vulnerabilities.total"):
+                notes[metric] = unknown
+
+    results = evaluate(thresholds, values, strict=strict, notes=notes)
+    masker = config.stash.get(MASKER_KEY, Masker())
+    document = report.build_document(
+        results=results,
+        metrics=values,
+        environment=env.summary() if env is not None else {},
+        run=_run_facts(config, started, exitstatus, strict),
+        details=details,
+        mask=masker,
+    )
+    return results, document
+
+
+def _tests(pool: MetricPool) -> dict[str, Any]:
+    tallies = pool.tallies()
+    return {
+        (suite or "all"): {
+            "passed": t.passed,
+            "failed": t.failed,
+            "skipped": t.skipped,
+            "xfailed": t.xfailed,
+        }
+        for suite, t in sorted(tallies.items())
+    }
+
+
+def _run_facts(
+    config: pytest.Config, started: float, exitstatus: int, strict: bool
+) -> dict[str, Any]:
+    session = config.stash.get(SESSION_KEY, None)
+    workers = getattr(config.option, "numprocesses", None)
+    return {
+        "id": session.run_id if session is not None else "",
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
+        "duration_s": round(time.time() - started, 2),
+        "tests_exit_status": exitstatus,
+        "workers": workers or 0,
+        "strict": strict,
+        "python": python_platform.python_version(),
+        "pytest": pytest.__version__,
+    }
+
+
+def detail_lines(document: Mapping[str, Any]) -> list[str]:
+    """Lines under the terminal table: the tests that count for pass rates, the inputs read."""
+    lines = []
+    exit_status = document.get("run", {}).get("tests_exit_status", 0)
+    if exit_status in (2, 3, 4):
+        lines.append(
+            f"the run stopped early (pytest exit status {exit_status}): values are partial"
+        )
+    tests = document.get("tests", {})
+    if "all" in tests:
+        t = tests["all"]
+        lines.append(
+            f"tests: {t['passed']} passed, {t['failed']} failed, {t['skipped']} skipped, "
+            f"{t['xfailed']} xfailed (pass rate = passed / (passed + failed))"
+        )
+    if "coverage" in document:
+        lines.append(f"coverage from {', '.join(document['coverage']['reports'])}")
+    if "vulnerabilities" in document:
+        counts = document["vulnerabilities"]["counts"]
+        lines.append(
+            "vulnerabilities: " + ", ".join(f"{n} {severity}" for severity, n in counts.items())
+        )
+    return lines

@@ -1,0 +1,244 @@
+"""Health checks of an environment: database, API endpoints, external services (the seed's
+HealthCheckManager), each healthy / degraded / unhealthy, with an overall verdict."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from .environments import Environment
+from .masking import Masker
+
+HEALTHY, DEGRADED, UNHEALTHY = "healthy", "degraded", "unhealthy"
+_RANK = {HEALTHY: 0, DEGRADED: 1, UNHEALTHY: 2}
+# application/health+json status of each verdict, and back.
+_HEALTH_JSON = {HEALTHY: "pass", DEGRADED: "warn", UNHEALTHY: "fail"}
+_FROM_HEALTH_JSON = {value: key for key, value in _HEALTH_JSON.items()}
+SLOW_DATABASE_MS = 1000.0
+API_ENDPOINTS = ("health", "services", "availability")
+EXTERNAL_SERVICES = ("payment", "email", "sms")
+
+
+@dataclass
+class Probe:
+    """One thing looked at (an endpoint, a service, a query) and what was found."""
+
+    name: str
+    status: str
+    ms: float = 0.0
+    output: str = ""
+
+
+@dataclass
+class CheckResult:
+    service: str
+    probes: list[Probe] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return worst(p.status for p in self.probes)
+
+    @property
+    def ms(self) -> float:
+        return max((p.ms for p in self.probes), default=0.0)
+
+
+@dataclass
+class HealthReport:
+    environment: str
+    results: list[CheckResult]
+
+    @property
+    def overall(self) -> str:
+        return worst(r.status for r in self.results)
+
+    @property
+    def exit_code(self) -> int:
+        return _RANK[self.overall]
+
+    def health_json(self) -> dict[str, Any]:
+        """The report as an application/health+json document."""
+        return {
+            "status": _HEALTH_JSON[self.overall],
+            "overall": self.overall,
+            "environment": self.environment,
+            "checks": {
+                result.service: [
+                    {
+                        "componentId": probe.name,
+                        "status": _HEALTH_JSON[probe.status],
+                        "observedValue": round(probe.ms, 1),
+                        "observedUnit": "ms",
+                        **({"output": probe.output} if probe.output else {}),
+                    }
+                    for probe in result.probes
+                ]
+                for result in self.results
+            },
+        }
+
+    def table(self) -> str:
+        lines = [f"deploygate health: {self.environment} is {self.overall}"]
+        for result in self.results:
+            lines.append(f"  {result.service:<22} {result.status:<10} {result.ms:>8.1f} ms")
+            for probe in result.probes:
+                if probe.status != HEALTHY or probe.output:
+                    lines.append(f"    {probe.name:<20} {probe.status:<10} {probe.output}")
+        return "\n".join(lines)
+
+
+def worst(statuses: Iterator[str] | Any) -> str:
+    return max(statuses, key=_RANK.__getitem__, default=HEALTHY)
+
+
+def check_health(env: Environment, timeout: float = 5.0, attempts: int = 2) -> HealthReport:
+    """Run every check once against ``env`` (which must have a base_url)."""
+    assert env.base_url, "check_health needs a reachable environment"
+    with httpx.Client(base_url=env.base_url, timeout=timeout) as client:
+        fetch = _Fetcher(client, attempts)
+        results = [
+            _guard("database", lambda: _database(env, fetch)),
+            _guard("api_endpoints", lambda: _api_endpoints(env, fetch)),
+            _guard("external_services", lambda: _external_services(env, fetch)),
+        ]
+    report = HealthReport(env.name, results)
+    _mask(report, env.masker())
+    return report
+
+
+def wait_for_health(
+    env: Environment, wait_seconds: float, interval: float = 2.0, timeout: float = 5.0
+) -> HealthReport:
+    """Poll until healthy or until ``wait_seconds`` have passed; the last report."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        report = check_health(env, timeout=timeout)
+        remaining = deadline - time.monotonic()
+        if report.overall == HEALTHY or remaining <= 0:
+            return report
+        time.sleep(min(interval, remaining))
+
+
+class _Fetcher:
+    """GETs with bounded retries on transport errors; one fetch per URL per run."""
+
+    def __init__(self, client: httpx.Client, attempts: int) -> None:
+        self.client = client
+        self.attempts = max(1, attempts)
+        self.cache: dict[str, tuple[httpx.Response, float]] = {}
+
+    def get(self, url: str) -> tuple[httpx.Response, float]:
+        if url not in self.cache:
+            for attempt in range(self.attempts):
+                started = time.perf_counter()
+                try:
+                    response = self.client.get(url)
+                    break
+                except httpx.TransportError:
+                    if attempt + 1 == self.attempts:
+                        raise
+                    time.sleep(0.2)
+            self.cache[url] = (response, (time.perf_counter() - started) * 1000)
+        return self.cache[url]
+
+    def component(self, url: str, name: str) -> Probe | None:
+        """The platform's own view of a component, from a health+json ``checks`` entry."""
+        response, ms = self.get(url)
+        try:
+            checks = response.json().get("checks", {}).get(name)
+        except (ValueError, AttributeError):
+            return None
+        if not checks:
+            return None
+        status = _FROM_HEALTH_JSON.get(checks[0].get("status"), UNHEALTHY)
+        return Probe(f"{name} (platform)", status, ms, str(checks[0].get("output", "")))
+
+
+def _guard(service: str, check: Callable[[], list[Probe]]) -> CheckResult:
+    """A check that raises is unhealthy with the error, like the seed's runAllChecks."""
+    try:
+        return CheckResult(service, check())
+    except Exception as exc:  # noqa: BLE001 - any failure to check is a finding
+        return CheckResult(service, [Probe(service, UNHEALTHY, 0, f"{type(exc).__name__}: {exc}")])
+
+
+def _database(env: Environment, fetch: _Fetcher) -> list[Probe]:
+    probes = []
+    if env.database_url:
+        probes.append(_query(env.database_url))
+    try:
+        platform = fetch.component(env.platform.endpoint("health"), "database")
+    except httpx.TransportError as exc:
+        platform = Probe("database (platform)", UNHEALTHY, 0, f"{type(exc).__name__}: {exc}")
+    if platform is not None:
+        probes.append(platform)
+    return probes or [Probe("database", DEGRADED, 0, "no database.url and no health check")]
+
+
+def _query(url: str) -> Probe:
+    import sqlalchemy
+
+    started = time.perf_counter()
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(sqlalchemy.text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001
+        ms = (time.perf_counter() - started) * 1000
+        return Probe("database (query)", UNHEALTHY, ms, f"{type(exc).__name__}: {exc}")
+    finally:
+        engine.dispose()
+    ms = (time.perf_counter() - started) * 1000
+    status = HEALTHY if ms < SLOW_DATABASE_MS else DEGRADED
+    return Probe("database (query)", status, ms, "" if status == HEALTHY else "slow query")
+
+
+def _api_endpoints(env: Environment, fetch: _Fetcher) -> list[Probe]:
+    probes = []
+    for name in API_ENDPOINTS:
+        path = env.platform.endpoint(name)
+        try:
+            response, ms = fetch.get(path)
+        except httpx.TransportError as exc:
+            probes.append(Probe(path, UNHEALTHY, 0, f"{type(exc).__name__}: {exc}"))
+            continue
+        ok = response.is_success
+        output = "" if ok else f"HTTP {response.status_code}"
+        probes.append(Probe(path, HEALTHY if ok else UNHEALTHY, ms, output))
+    return probes
+
+
+def _external_services(env: Environment, fetch: _Fetcher) -> list[Probe]:
+    probes = []
+    for name in sorted(set(EXTERNAL_SERVICES) | set(env.services)):
+        url = env.services.get(name)
+        if not url:
+            probes.append(Probe(name, DEGRADED, 0, "health URL not configured"))
+            continue
+        try:
+            probes.append(fetch.component(url, name) or _plain(name, *fetch.get(url)))
+        except httpx.TransportError as exc:
+            probes.append(Probe(name, UNHEALTHY, 0, f"{type(exc).__name__}: {exc}"))
+    return probes
+
+
+def _plain(name: str, response: httpx.Response, ms: float) -> Probe:
+    try:
+        own = _FROM_HEALTH_JSON.get(response.json().get("status"))
+    except (ValueError, AttributeError):
+        own = None
+    if own is not None and response.is_success:
+        return Probe(name, own, ms)
+    if response.is_success:
+        return Probe(name, HEALTHY, ms)
+    return Probe(name, UNHEALTHY, ms, f"HTTP {response.status_code}")
+
+
+def _mask(report: HealthReport, masker: Masker) -> None:
+    for result in report.results:
+        for probe in result.probes:
+            probe.name, probe.output = masker(probe.name), masker(probe.output)

@@ -1,0 +1,54 @@
+"""Masking of secrets in anything the plugin writes: terminal lines, report metadata, messages."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+MASK = "***"
+
+
+class Masker:
+    """Replaces every known secret in a text with ``***``; secrets can be added while running."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._lock = threading.Lock()
+        self._secrets: tuple[str, ...] = ()
+        self.add(*secrets)
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        return frozenset(self._secrets)
+
+    def add(self, *secrets: str) -> None:
+        """Remember more secrets (e.g. a bearer token obtained at login)."""
+        with self._lock:
+            known = set(self._secrets)
+            known.update(s for s in secrets if s)
+            # Longest first, so a secret containing a shorter one is masked whole.
+            self._secrets = tuple(sorted(known, key=len, reverse=True))
+
+    def mask(self, text: str) -> str:
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, MASK)
+        return text
+
+    __call__ = mask
+
+    def __bool__(self) -> bool:
+        return bool(self._secrets)
+
+
+def url_password(url: str) -> str | None:
+    """The password of a URL's userinfo (``postgresql://user:pw@host/db``), if it has one."""
+    try:
+        return urlsplit(url).password or None
+    except ValueError:
+        return None
+
+
+def mask(text: str, secrets: Iterable[str]) -> str:
+    """One-off masking of ``text`` against ``secrets``."""
+    return Masker(secrets).mask(text)

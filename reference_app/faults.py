@@ -1,0 +1,38 @@
+"""The switchable faults: each one removes a single protection so a suite can prove it fails."""
+
+from __future__ import annotations
+
+FAULT_DESCRIPTIONS: dict[str, str] = {
+    "no-security-headers": "responses carry no security headers (CSP, X-Frame-Options, ...)",
+    "no-rate-limit": "POST /api/chat is never rate limited",
+    "open-admin-endpoints": "admin-only endpoints accept anonymous and customer requests",
+    "accept-unsigned-jwt": "JWTs with alg 'none' (no signature) are accepted",
+    "bola": "any authenticated user can read and cancel any booking",
+    "no-input-validation": "chat and booking text is accepted and reflected unescaped",
+    "leaky-500s": "malformed input produces a 500 with a stack trace in the body",
+    "double-booking": "no slot constraint: concurrent bookings of one slot all succeed",
+    "slow-api": "every /api response is delayed by ~300 ms",
+    "broken-confirmation": "the booking page shows no confirmation and no BK reference",
+    "payment-always-declines": "every card is declined, in the API and on the payment page",
+    "inaccessible-forms": "form inputs lose their labels, images their alt, text its contrast",
+    "database-down": "the database is unreachable: health fails, database routes answer 503",
+    "stale-schema": "schema_migrations holds an old schema version",
+    "drop-column": "the bookings.notes column is missing",
+}
+
+FAULTS: frozenset[str] = frozenset(FAULT_DESCRIPTIONS)
+
+
+def parse_faults(raw: str | None, source: str = "REFERENCE_APP_FAULTS") -> frozenset[str]:
+    """Parse 'a,b' into fault names; an unknown name is an error listing the valid ones."""
+    names = frozenset(part.strip() for part in (raw or "").split(",") if part.strip())
+    validate_faults(names, source)
+    return names
+
+
+def validate_faults(names: frozenset[str], source: str = "REFERENCE_APP_FAULTS") -> None:
+    for name in sorted(names):
+        if name not in FAULTS:
+            raise ValueError(
+                f"unknown fault {name!r} in {source}; valid faults: {', '.join(sorted(FAULTS))}"
+            )

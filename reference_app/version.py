@@ -1,0 +1,3 @@
+"""The platform's release version (reported by /api/health)."""
+
+__version__ = "1.0.0"

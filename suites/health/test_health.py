@@ -1,0 +1,45 @@
+"""Health: the platform's own health document, component by component. Read-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from pytest_deploygate import Platform, record_metric
+
+COMPONENTS = ("database", "payment", "email", "sms")
+
+
+@pytest.fixture
+def health(api: httpx.Client, platform: Platform) -> httpx.Response:
+    return api.get(platform.endpoint("health"))
+
+
+def test_health_is_health_json(health: httpx.Response) -> None:
+    assert health.headers.get("content-type", "").startswith("application/health+json"), (
+        f"health content type is {health.headers.get('content-type')!r}, "
+        "expected application/health+json"
+    )
+    assert health.json().get("status") in {"pass", "warn", "fail"}, health.text[:200]
+
+
+@pytest.mark.parametrize("component", COMPONENTS)
+def test_component_is_healthy(health: httpx.Response, component: str) -> None:
+    checks: list[dict[str, Any]] = health.json().get("checks", {}).get(component, [])
+    assert checks, f"health reports no {component} check"
+    check = checks[0]
+    assert check.get("status") == "pass", (
+        f"{component} is {check.get('status')!r}: {check.get('output', 'no output')}"
+    )
+    if component == "database" and check.get("observedUnit") == "ms":
+        record_metric("health.database_ms", float(check["observedValue"]))
+
+
+@pytest.mark.requires("database")
+def test_database_accepts_queries(db: Any) -> None:
+    import sqlalchemy
+
+    with db.connect() as connection:
+        assert connection.execute(sqlalchemy.text("SELECT 1")).scalar() == 1

@@ -1,0 +1,85 @@
+"""Fixtures for the browser tests: small static pages served on loopback, a pytester setup."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CLEAN_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Clean booking page</title></head>
+<body>
+<header><p>Reference salon</p></header>
+<main>
+  <h1>Book an appointment</h1>
+  <h2>Your details</h2>
+  <form>
+    <label for="name">Full name</label>
+    <input id="name" data-testid="customer-name" type="text">
+    <label>E-mail <input data-testid="customer-email" type="email"></label>
+    <button type="button" data-testid="submit-booking">Book</button>
+  </form>
+  <img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" alt="Salon front door">
+</main>
+<footer><p>Contact</p></footer>
+</body></html>
+"""
+
+# Known defects: an input without any label, a label pointing at a missing id, an image
+# without alt, two h1 and a skipped heading level.
+BROKEN_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Broken booking page</title></head>
+<body>
+<main>
+  <h1>Book an appointment</h1>
+  <h1>Again</h1>
+  <h4>Your details</h4>
+  <form>
+    <input id="nolabel" data-testid="customer-name" type="text">
+    <label for="emial">E-mail</label>
+    <input id="email" data-testid="customer-email" type="email">
+  </form>
+  <img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">
+</main>
+</body></html>
+"""
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
+        pass
+
+
+@pytest.fixture(scope="session")
+def static_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A loopback HTTP server with /clean.html and /broken.html; yields its base URL."""
+    root = tmp_path_factory.mktemp("site")
+    (root / "clean.html").write_text(CLEAN_PAGE, encoding="utf-8")
+    (root / "broken.html").write_text(BROKEN_PAGE, encoding="utf-8")
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def browser_pytester(pytester: pytest.Pytester, static_site: str) -> pytest.Pytester:
+    """A pytester whose sessions load the browser plugin and know the static site's URL."""
+    pytester.makeini(
+        f"""
+        [pytest]
+        addopts = -p pytest_deploygate.browser -p no:cacheprovider --base-url {static_site}
+        """
+    )
+    return pytester
+
+
+def read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")

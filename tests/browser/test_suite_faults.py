@@ -1,0 +1,98 @@
+"""The fault matrix of the browser suites: green on the clean reference platform, and each
+fault turns the suite that checks it red with a message naming the defect.
+
+Real sessions of ``pytest --env=local`` in a subprocess, on the reference platform and Chromium.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.skipif(
+    not os.access("/usr/bin/chromium", os.X_OK) and not os.environ.get("PLAYWRIGHT_BROWSERS_PATH"),
+    reason="needs a Chromium",
+)
+
+
+def run_suites(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    faults: str,
+    *args: str,
+) -> pytest.RunResult:
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("REFERENCE_APP_FAULTS", faults)
+    return pytester.run(
+        *(os.fspath(ROOT / ".venv" / "bin" / "python"), "-m", "pytest"),
+        "--env=local",
+        "-p",
+        "pytest_deploygate.browser",
+        "-p",
+        "no:cacheprovider",
+        # Reports (and failure artifacts beside them) go to the test's folder, not reports/.
+        f"--html={pytester.path / 'report.html'}",
+        "suites/e2e",
+        "suites/accessibility",
+        *args,
+        timeout=240,
+    )
+
+
+def test_clean_platform_is_green_under_two_workers(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = run_suites(pytester, monkeypatch, "", "-m", "e2e or accessibility", "-n", "2")
+
+    result.assert_outcomes(passed=9)
+
+
+FAULTS = [
+    pytest.param(
+        "broken-confirmation",
+        ["-m", "e2e", "-k", "test_booking_flow_ends_with_a_bk_reference"],
+        1,
+        ["*booking confirmation after submitting the booking is not visible*"],
+        id="broken-confirmation-turns-e2e-red",
+    ),
+    pytest.param(
+        "payment-always-declines",
+        ["-m", "e2e", "-k", "test_the_success_card_pays_the_booking"],
+        1,
+        ["*the success test card 4242424242424242 was declined: 'Your card was declined.'*"],
+        id="payment-always-declines-turns-e2e-red",
+    ),
+    pytest.param(
+        "inaccessible-forms",
+        ["-m", "accessibility", "-k", "structure or desktop"],
+        2,
+        [
+            "*axe found * violation(s) on booking page: services [[]desktop[]]*",
+            "*- image-alt (critical): Images must have alternative text*",
+            "*- label (critical): Form elements must have labels*",
+            "*input#name[[]data-testid=*customer-name*has no accessible name*",
+        ],
+        id="inaccessible-forms-turns-accessibility-red",
+    ),
+]
+
+
+@pytest.mark.parametrize(("fault", "selection", "failures", "messages"), FAULTS)
+def test_each_fault_turns_its_suite_red_naming_the_defect(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    fault: str,
+    selection: list[str],
+    failures: int,
+    messages: list[str],
+) -> None:
+    result = run_suites(pytester, monkeypatch, fault, *selection)
+
+    result.assert_outcomes(failed=failures)
+    result.stdout.fnmatch_lines(messages, consecutive=False)
+    # The failure's screenshot and trace were kept beside the report.
+    assert list(pytester.path.glob("artifacts/*/trace.zip"))

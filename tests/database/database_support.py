@@ -1,0 +1,64 @@
+"""Helpers of the database tests: preparing a reference database, running the suite."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from reference_app.db import Database
+from reference_app.seed import seed
+from reference_app.settings import Settings
+
+POSTGRES_URL = os.environ.get("DEPLOYGATE_TEST_POSTGRES_URL", "")
+REPO = Path(__file__).resolve().parents[2]
+
+needs_postgres = pytest.mark.skipif(
+    not POSTGRES_URL, reason="DEPLOYGATE_TEST_POSTGRES_URL is not set"
+)
+
+
+def prepare(url: str, *faults: str) -> None:
+    """Create and seed the reference platform's schema at ``url``, as the platform does."""
+    settings = Settings(database_url=url, faults=frozenset(faults))
+    database = Database(settings)
+    try:
+        database.create_schema(stale=settings.has("stale-schema"))
+        with database.write() as connection:
+            seed(connection, settings)
+    finally:
+        database.dispose()
+
+
+def run_suite(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    *args: str,
+    faults: str = "",
+    env: str = "local",
+    environments: Path | None = None,
+) -> pytest.RunResult:
+    """``pytest --env=<env> suites/database`` in a subprocess, with the gate engine on and
+    every report written under the pytester folder (nothing in the repository)."""
+    monkeypatch.setenv("REFERENCE_APP_FAULTS", faults)
+    return pytester.run(
+        os.fspath(REPO / ".venv" / "bin" / "python"),
+        "-m",
+        "pytest",
+        f"--rootdir={REPO}",
+        f"--env={env}",
+        *([f"--environments-file={environments}"] if environments else []),
+        "-p",
+        "pytest_deploygate.gates.hooks",
+        "-p",
+        "no:cacheprovider",
+        # The suite needs none of these; each costs seconds of start-up per session.
+        *("-p", "no:playwright", "-p", "no:locust", "-p", "no:schemathesis"),
+        *("-p", "no:hypothesispytest", "-p", "no:anyio"),
+        f"--reports-dir={pytester.path}",
+        f"--html={pytester.path / 'report.html'}",
+        os.fspath(REPO / "suites" / "database"),
+        *args,
+        timeout=120,
+    )

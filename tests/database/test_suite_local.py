@@ -1,0 +1,105 @@
+"""The database suite against the reference platform (``--env=local``, SQLite): green when
+clean, red naming the defect on each database fault. Real sessions in a subprocess."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+
+import pytest
+from database_support import run_suite
+
+TESTS = (
+    "test_database_answers_select_1",
+    "test_expected_tables_and_columns_exist",
+    "test_schema_version_is_the_deployed_one",
+    "test_verification_queries_hold",
+    "test_representative_queries_latency",
+)
+CHECKS = len(TESTS)
+
+
+def test_clean_platform_is_green_and_feeds_the_query_gate(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = run_suite(pytester, monkeypatch, "-m", "database")
+
+    result.assert_outcomes(passed=CHECKS)
+    gates = json.loads((pytester.path / "gates.json").read_text(encoding="utf-8"))
+    gate = next(g for g in gates["gates"] if g["metric"] == "db.query_p95_ms")
+    assert gate["verdict"] == "pass" and gate["value"] is not None, gate
+
+
+def test_a_dropped_column_and_a_stale_schema_are_named(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = run_suite(pytester, monkeypatch, faults="drop-column,stale-schema")
+
+    result.assert_outcomes(passed=CHECKS - 2, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "E * database schema is missing: bookings.notes",
+            "E * schema version is 2025.01.0, expected 2026.11.1 (the latest of "
+            "[[]platform.database[]] versions); older: a migration was not applied, or was "
+            "rolled back",
+            "FAILED *test_expected_tables_and_columns_exist*",
+            "FAILED *test_schema_version_is_the_deployed_one*",
+        ],
+        consecutive=False,
+    )
+
+
+def test_database_down_fails_every_check_naming_the_database(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = run_suite(pytester, monkeypatch, faults="database-down")
+
+    result.assert_outcomes(errors=CHECKS)
+    line = (
+        "environments.toml: [[]environments.local[]] database.url (the database of the launched "
+        "reference_app): could not connect to sqlite:///*/reference.db: database file "
+        "*/reference.db does not exist; check that the platform's database is up"
+    )
+    result.stdout.fnmatch_lines(
+        [f"*ERROR at setup of {name}*" for name in TESTS], consecutive=False
+    )
+    assert len(fnmatch.filter(result.stdout.lines, line)) == CHECKS
+    assert "Traceback" not in result.stdout.str()
+    assert "another exception" not in result.stdout.str()
+
+
+OVERRIDES = """
+[platform.database]
+latency_samples = 2
+
+[platform.database.verify]
+no_bookings_yet = { query = "SELECT id FROM bookings" }
+
+[environments.local]
+launch = "reference_app"
+
+[environments.local.platform.database]
+expected_version = "2025.01.0"
+"""
+
+
+def test_the_contract_comes_from_platform_database_overridable_per_environment(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    environments = pytester.path / "environments.toml"
+    environments.write_text(OVERRIDES, encoding="utf-8")
+
+    result = run_suite(pytester, monkeypatch, environments=environments)
+
+    result.assert_outcomes(passed=CHECKS - 2, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "E * schema version is 2026.11.1, expected 2025.01.0 ([[]platform.database[]] "
+            "expected_version); newer than expected: update expected_version",
+            "E * verification queries failed:",
+            "E *   no_bookings_yet: returned 0 rows, expected at least 1 (SELECT id FROM bookings)",
+        ],
+        consecutive=False,
+    )
+    gates = json.loads((pytester.path / "gates.json").read_text(encoding="utf-8"))
+    assert gates["metrics"]["db.query_p95_ms"] >= 0  # 3 queries x 2 samples were measured

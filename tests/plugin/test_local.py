@@ -1,0 +1,154 @@
+"""--env=local: the reference platform boots in-process, lazily, once per process, and the
+smoke/health suites go green on it and red (naming the component) on a database fault."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from conftest import QUIET, Run
+
+REPO = Path(__file__).resolve().parents[2]
+LOCAL = '[environments.local]\nlaunch = "reference_app"\n'
+
+RECORD_URL = """
+    import json, os
+    def pytest_sessionfinish(session):
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        with open(f"url-{worker}.json", "w") as handle:
+            json.dump(session.config.option.base_url, handle)
+"""
+
+
+def refused(url: str) -> bool:
+    parts = urlsplit(url)
+    with socket.socket() as sock:
+        return sock.connect_ex((parts.hostname, parts.port)) != 0
+
+
+def test_local_boots_the_platform_with_a_temporary_database(
+    pytester: pytest.Pytester, run: Run, environments: Callable[[str], None]
+) -> None:
+    environments(LOCAL)
+    pytester.makeconftest(RECORD_URL)
+    pytester.makepyfile(
+        """
+        import sqlalchemy
+
+        def test_platform(api, base_url, deploy_env, db):
+            assert base_url.startswith("http://127.0.0.1:") and deploy_env.base_url == base_url
+            assert api.get("/api/health").json()["status"] == "pass"
+            assert deploy_env.database_url.startswith("sqlite:///")
+            with db.connect() as connection:
+                assert connection.execute(sqlalchemy.text("SELECT count(*) FROM services")).scalar()
+        """
+    )
+    run().assert_outcomes(passed=1)
+    url = json.loads(pytester.path.joinpath("url-main.json").read_text())
+    assert refused(url), "the platform kept serving after the session"
+
+
+def test_local_does_not_boot_for_tests_that_do_not_use_it(
+    pytester: pytest.Pytester, run: Run, environments: Callable[[str], None]
+) -> None:
+    environments(LOCAL)
+    pytester.makeconftest(RECORD_URL)
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.fixture
+        def platform():  # the project's own fixture of the same name: not deploygate's
+            return "mine"
+
+        def test_pure(): pass
+
+        def test_own_platform(platform): assert platform == "mine"
+        """
+    )
+    run().assert_outcomes(passed=2)
+    assert not json.loads(pytester.path.joinpath("url-main.json").read_text())
+
+
+def test_unknown_fault_is_one_clear_message(
+    pytester: pytest.Pytester,
+    run: Run,
+    environments: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    environments(LOCAL)
+    monkeypatch.setenv("REFERENCE_APP_FAULTS", "database-dwn")
+    pytester.makepyfile("def test_one(api): pass")
+    result = run()
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(
+        [
+            "*deploygate: the reference platform (--env=local) did not start: unknown fault "
+            "'database-dwn' in REFERENCE_APP_FAULTS; valid faults: *"
+        ]
+    )
+
+
+def test_local_under_xdist_boots_one_platform_per_worker(
+    pytester: pytest.Pytester, environments: Callable[[str], None]
+) -> None:
+    environments(LOCAL)
+    pytester.makeconftest(RECORD_URL)
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.parametrize("n", range(8))
+        def test_booking_page(api, n):
+            assert api.get("/book").status_code == 200
+        """
+    )
+    result = pytester.runpytest_subprocess("-n", "2", *QUIET)
+    result.assert_outcomes(passed=8)
+    urls = [json.loads(p.read_text()) for p in pytester.path.glob("url-gw*.json")]
+    assert len(urls) == 2 and len(set(urls)) == 2, urls
+
+
+def run_repository_suites(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest_subprocess(
+        f"--rootdir={REPO}",
+        "-c",
+        str(REPO / "pyproject.toml"),
+        "--env=local",
+        "-m",
+        "smoke or health",
+        "-p",
+        "no:cacheprovider",
+        str(REPO / "suites" / "smoke"),
+        str(REPO / "suites" / "health"),
+        *QUIET,
+        *args,
+    )
+
+
+def test_smoke_and_health_suites_pass_on_the_clean_platform(pytester: pytest.Pytester) -> None:
+    result = run_repository_suites(pytester)
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    assert result.parseoutcomes()["passed"] >= 10
+
+
+def test_smoke_and_health_suites_name_the_component_when_the_database_is_down(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REFERENCE_APP_FAULTS", "database-down")
+    result = run_repository_suites(pytester)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines_random(
+        [
+            "*health is 'fail' (HTTP 503); failing components: {'database': *",
+            "*AssertionError: database is 'fail': database unavailable*",
+            "FAILED *test_component_is_healthy?database?*",
+        ]
+    )
+    failed = [line for line in result.stdout.lines if line.startswith("FAILED")]
+    assert not [line for line in failed if "healthy[payment]" in line or "[email]" in line]
