@@ -21,7 +21,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from .environments import DeployGateConfigError, Environment, read_document
-from .masking import MASK
 
 LATEST = "latest"
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -330,8 +329,8 @@ def sample_latency(engine: Engine, query: str, samples: int) -> list[float]:
 
 
 def masked_url(url: sa.URL | str) -> str:
-    """The URL with its password shown as ``***``."""
-    return sa.make_url(url).render_as_string(hide_password=True).replace("***", MASK)
+    """The URL with its password shown as ``***`` (the rest stays readable for the fix)."""
+    return sa.make_url(url).render_as_string(hide_password=True)
 
 
 def reason_of(exc: BaseException) -> str:

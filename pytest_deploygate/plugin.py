@@ -234,7 +234,7 @@ def pytest_runtest_makereport(
 
 def _mask_report(report: pytest.TestReport, masker: Masker) -> None:
     """Scrub secrets from what the terminal, pytest-html and JUnit will show of this report."""
-    if not masker:
+    if not masker or (report.passed and not report.sections):
         return
     if report.failed and report.longrepr is not None:
         text = str(report.longrepr)

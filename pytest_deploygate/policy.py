@@ -48,13 +48,10 @@ def talks_to_environment(item: pytest.Item) -> bool:
     every one depends on ``deploy_env``, so the fixture closure shows it. Not by fixture name
     alone: a project's own ``platform`` or ``api`` fixture must not boot anything.
     """
-    if item.get_closest_marker("skip"):
+    markers = {marker.name for marker in item.iter_markers()}
+    if "skip" in markers:
         return False
-    return (
-        "deploy_env" in getattr(item, "fixturenames", ())
-        or suite_of(item.path.parts) is not None
-        or any(item.get_closest_marker(suite) for suite in SUITES)
-    )
+    return "deploy_env" in getattr(item, "fixturenames", ()) or not markers.isdisjoint(SUITES)
 
 
 def suite_of(parts: Sequence[str]) -> str | None:
@@ -67,12 +64,11 @@ def suite_of(parts: Sequence[str]) -> str | None:
 
 def apply_markers(item: pytest.Item) -> None:
     """Folder → suite marker; load and stress imply destructive."""
+    markers = {marker.name for marker in item.iter_markers()}
     suite = suite_of(item.path.parts)
-    if suite is not None and item.get_closest_marker(suite) is None:
+    if suite is not None and suite not in markers:
         item.add_marker(suite)
-    if any(item.get_closest_marker(m) for m in LOAD_MARKERS) and not item.get_closest_marker(
-        "destructive"
-    ):
+    if not markers.isdisjoint(LOAD_MARKERS) and "destructive" not in markers:
         item.add_marker("destructive")
 
 

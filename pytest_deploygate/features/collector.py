@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,7 +30,7 @@ ROLE_FIXTURES = {"anonymous": "api", "admin": "admin_api", "customer": "customer
 _MARKER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def pytest_collect_file(file_path: Any, parent: pytest.Collector) -> FeatureFile | None:
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> FeatureFile | None:
     if file_path.name.endswith(SUFFIX):
         return FeatureFile.from_parent(parent, path=file_path)
     return None
@@ -81,16 +82,20 @@ def _runner(feature: Feature, case: Case, source: str) -> Callable[..., None]:
     names += [ROLE_FIXTURES[role] for role in case.api_roles]
 
     def run_feature_case(**fixtures: Any) -> None:
-        from .steps import Context, builtins, run_case
+        from ..browser import PageLoadRecorder
+        from ..metrics import record_metric
+        from .steps import Context, builtin_values, run_case
 
         platform = fixtures["platform"]
+        page = fixtures.get("page")
         context = Context(
             platform=platform,
             clients={
                 role: fixtures[name] for role, name in ROLE_FIXTURES.items() if name in fixtures
             },
-            page=fixtures.get("page"),
-            builtins=builtins(fixtures["deploygate_run_id"], platform.test_cards),
+            page=page,
+            page_loads=PageLoadRecorder(record_metric) if page is not None else None,
+            builtins=builtin_values(fixtures["deploygate_run_id"], platform.test_cards),
         )
         run_case(feature, case, source, context)
 

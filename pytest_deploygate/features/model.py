@@ -114,13 +114,10 @@ class Save:
 
 
 Step = Navigate | Fill | Click | Verify | ApiCall | Save
-BROWSER_STEPS = (Navigate, Fill, Click)
 
 
 def uses_browser(step: Step) -> bool:
-    if isinstance(step, BROWSER_STEPS):
-        return True
-    if isinstance(step, Verify):
+    if isinstance(step, Navigate | Fill | Click | Verify):
         return True
     return isinstance(step, Save) and step.source in ("text", "url")
 

@@ -48,8 +48,15 @@ def load_feature(
 
     ``environments`` and ``markers``, when given, are the names a file may use.
     """
-    text = path.read_text(encoding="utf-8")
-    return _Parser(path, source or str(path), environments, markers).feature(text)
+    source = source or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise FeatureSchemaError(
+            source, line, "", f"not UTF-8 text ({exc.reason}); save the file as UTF-8"
+        ) from None
+    return _Parser(path, source, environments, markers).feature(text)
 
 
 class _Parser(NodeReader):

@@ -41,6 +41,7 @@ class Context:
     platform: Any  # pytest_deploygate.Platform: selector(), test_cards
     clients: Mapping[str, Any] = field(default_factory=dict)  # role → InstrumentedClient
     page: Any = None  # a Playwright Page when the case has browser steps
+    page_loads: Any = None  # a browser.PageLoadRecorder: page.load_ms for the gates
     data: Mapping[str, Any] = field(default_factory=dict)
     builtins: Mapping[str, Any] = field(default_factory=dict)
     saved: dict[str, Any] = field(default_factory=dict)
@@ -64,7 +65,7 @@ class Context:
         return str(self.platform.selector(target)) if TESTID.fullmatch(target) else target
 
 
-def builtins(run_id: str, test_cards: Mapping[str, str]) -> dict[str, Any]:
+def builtin_values(run_id: str, test_cards: Mapping[str, str]) -> dict[str, Any]:
     today = datetime.date.today()
     return {
         "run_id": run_id,
@@ -78,7 +79,8 @@ def describe_step(step: Step, context: Context) -> str:
     """``verify visible [data-testid="x"]``: the step with its values filled in where known."""
     try:
         if isinstance(step, Click | Fill):
-            return f"{step.describe().split()[0]} {context.selector(step.target)}"
+            kind = "click" if isinstance(step, Click) else "fill"
+            return f"{kind} {context.selector(step.target)}"
         if isinstance(step, Verify) and step.check != "url":
             return f"verify {step.check} {context.selector(step.target)}"
         if isinstance(step, ApiCall):
@@ -228,6 +230,8 @@ def _navigate(step: Navigate, context: Context) -> None:
     response = context.page.goto(context.text(step.path), timeout=step.timeout_ms)
     if response is not None and response.status >= 400:
         raise StepFailure(f"expected the page to load, saw HTTP {response.status}")
+    if context.page_loads is not None:
+        context.page_loads.measure(context.page)
 
 
 def _act(step: Click | Fill, context: Context) -> None:

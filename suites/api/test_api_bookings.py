@@ -47,7 +47,7 @@ def test_create_read_and_cancel_a_booking(
     assert status == "cancelled", f"booking {booking.reference} is {status!r} after cancelling"
 
 
-def test_a_guest_can_book_and_the_owner_list_stays_private(
+def test_a_guest_booking_is_not_readable_anonymously(
     api: httpx.Client, booking_api: ApiContract, bookings: BookingFactory
 ) -> None:
     booking = bookings.create(api)

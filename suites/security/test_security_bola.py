@@ -9,7 +9,8 @@ from suites.api.bookings import Booking, BookingFactory
 from suites.api.contract import ApiContract
 from suites.api.evidence import json_body, shown
 
-pytestmark = pytest.mark.destructive  # customer A books a slot to have something to steal
+# Customer A books a slot to have something to steal; customer B is credentials.customer2.
+pytestmark = [pytest.mark.destructive, pytest.mark.requires("customer2")]
 
 
 @pytest.fixture

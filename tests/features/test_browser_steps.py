@@ -64,12 +64,26 @@ cases:
       - navigate: /missing.html
 """
 
+METRICS_CONFTEST = """
+seen = set()
+
+def pytest_runtest_logreport(report):
+    for name, entries in report.user_properties:
+        if name == "deploygate_metrics":
+            seen.update(e.get("name") or "http " + e["url_path"] for e in entries)
+
+def pytest_terminal_summary(terminalreporter):
+    terminalreporter.write_line("metrics: " + ", ".join(sorted(seen)))
+"""
+
 
 def test_browser_steps_pass_and_failures_name_the_step_with_a_screenshot(
     feature_project: pytest.Pytester, write_feature: Write, platform_server: StubPlatform
 ) -> None:
-    # Given one passing browser case and five that fail in different ways
+    # Given one passing browser case and five that fail in different ways, and a conftest
+    # listing the metrics the cases hand to the gates
     write_feature(FILE, PAGE_FEATURE)
+    feature_project.makeconftest(METRICS_CONFTEST)
 
     # When they run in Chromium with an HTML report
     result = feature_project.runpytest_subprocess(
@@ -102,6 +116,11 @@ def test_browser_steps_pass_and_failures_name_the_step_with_a_screenshot(
             "page to load, saw HTTP 404",
         ],
         consecutive=False,
+    )
+
+    # And page loads and API calls were measured for the gates
+    result.stdout.fnmatch_lines(
+        ["metrics: http /api/echo, page.dom_content_loaded_ms, page.load_ms"]
     )
 
     # And every failed browser case has its screenshot in the report

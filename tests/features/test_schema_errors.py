@@ -210,6 +210,17 @@ def _matches(text: str, expected: str) -> bool:
     return fnmatch.fnmatchcase(text, _pattern(expected))
 
 
+def test_a_file_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.feature.yaml"
+    path.write_bytes("feature: Café\ncases:\n  - name: Crème\n".encode("latin-1"))
+
+    with pytest.raises(FeatureSchemaError) as caught:
+        load_feature(path, "latin1.feature.yaml")
+
+    assert str(caught.value).startswith("latin1.feature.yaml:1: not UTF-8 text (")
+    assert str(caught.value).endswith("); save the file as UTF-8")
+
+
 def test_every_schema_error_is_a_collection_error_naming_the_file(
     feature_project: pytest.Pytester, write_feature: Write
 ) -> None:

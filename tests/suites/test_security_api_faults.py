@@ -158,7 +158,7 @@ TAMPERINGS = {
         ["*customer B's GET /api/bookings lists customer A's booking BK*"],
     ),
     "anonymous-booking-reads": (
-        "anonymous_caller_cannot or guest_can_book",
+        "anonymous_caller_cannot or guest_booking",
         [
             "*an anonymous request read customer A's booking BK* (200), expected 401/404*",
             "*an anonymous GET of guest booking BK* answered 200 *expected 401/404*",
