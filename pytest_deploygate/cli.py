@@ -10,7 +10,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .alerting import command as watch_command
 from .environments import DeployGateConfigError, load_environment, referenced_variables
+from .gates import cli as gate_command
 
 # Exit statuses shared by the subcommands.
 OK, FAILED, UNHEALTHY, CONFIG_ERROR = 0, 1, 2, 4
@@ -95,6 +97,12 @@ COMMANDS: dict[str, Command] = {
         "check the environment's health (exit 0 healthy, 1 degraded, 2 unhealthy)",
         _health_arguments,
         health,
+    ),
+    "gate": Command(
+        gate_command.HELP, gate_command.add_arguments, gate_command.run, needs_environment=False
+    ),
+    "watch": Command(
+        watch_command.HELP, watch_command.add_watch_arguments, watch_command.run_watch_command
     ),
 }
 

@@ -57,6 +57,9 @@ class Platform:
     headers: Mapping[str, str] = field(default_factory=dict)
     rate_limit: Mapping[str, Any] = field(default_factory=dict)
     test_cards: Mapping[str, str] = field(default_factory=dict)
+    database: Mapping[str, Any] = field(default_factory=dict)  # see database.contract_from
+    api: Mapping[str, Any] = field(default_factory=dict)  # see suites/api/contract.py
+    security: Mapping[str, Any] = field(default_factory=dict)  # see suites/api/contract.py
 
     def endpoint(self, name: str) -> str:
         try:
@@ -85,7 +88,7 @@ class Environment:
     credentials: Mapping[str, Credential] = field(default_factory=dict, repr=False)
     services: Mapping[str, str] = field(default_factory=dict, repr=False)
     gates: Mapping[str, str] = field(default_factory=dict)
-    load: Mapping[str, int] = field(default_factory=dict)
+    load: Mapping[str, Any] = field(default_factory=dict)  # see load.config.LoadSettings
     preflight: Preflight = field(default_factory=Preflight)
     platform: Platform = field(default_factory=Platform)
     secrets: frozenset[str] = field(default_factory=frozenset, repr=False)
@@ -254,6 +257,9 @@ def _platform(base: Mapping[str, Any], override: Mapping[str, Any]) -> Platform:
         headers=merged("headers"),
         rate_limit=merged("rate_limit"),
         test_cards=merged("test_cards"),
+        database=merged("database"),
+        api=merged("api"),
+        security=merged("security"),
     )
 
 

@@ -66,9 +66,9 @@ def db(deploy_env: Environment) -> Iterator[Any]:
             f"environment {deploy_env.name} has no database.url "
             f"(add it to [environments.{deploy_env.name}])"
         )
-    import sqlalchemy  # lazy: heavy, and most sessions never need it
+    from .database import create_engine  # lazy: SQLAlchemy is heavy, most runs never need it
 
-    engine = sqlalchemy.create_engine(deploy_env.database_url)
+    engine = create_engine(deploy_env.database_url)
     yield engine
     engine.dispose()
 

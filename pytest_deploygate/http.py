@@ -20,7 +20,7 @@ class InstrumentedClient(httpx.Client):
         kwargs.setdefault("timeout", 10.0)
         kwargs.setdefault("verify", _tls_context())
         super().__init__(**kwargs)
-        self.masker = masker or Masker()
+        self.masker = Masker() if masker is None else masker
 
     def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
         started = time.perf_counter()

@@ -15,6 +15,7 @@ class LocalPlatform:
 
     url: str
     database_url: str
+    jwt_secret: str  # a secret: lets the security suite sign an expired token
     server: Any
     workdir: Path
 
@@ -39,4 +40,10 @@ def boot(database_url: str | None = None) -> LocalPlatform:
     except Exception as exc:
         shutil.rmtree(workdir, ignore_errors=True)
         raise RuntimeError(f"the reference platform (--env=local) did not start: {exc}") from exc
-    return LocalPlatform(url=server.url, database_url=url, server=server, workdir=workdir)
+    return LocalPlatform(
+        url=server.url,
+        database_url=url,
+        jwt_secret=settings.jwt_secret,
+        server=server,
+        workdir=workdir,
+    )

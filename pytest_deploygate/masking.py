@@ -37,9 +37,6 @@ class Masker:
 
     __call__ = mask
 
-    def __bool__(self) -> bool:
-        return bool(self._secrets)
-
 
 def url_password(url: str) -> str | None:
     """The password of a URL's userinfo (``postgresql://user:pw@host/db``), if it has one."""

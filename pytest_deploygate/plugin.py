@@ -17,10 +17,18 @@ from .masking import Masker
 from .state import ENVIRONMENT_KEY, MASKER_KEY, POLICY_SKIP_KEY, SESSION_KEY, Session
 
 # Module plugins, each owning its own options and hooks; one line per module.
-# (gates/, browser.py, alerting/ register here when they land.)
+# Alerting reads the gate engine's result, so it comes after it.
 pytest_plugins = [
     "pytest_deploygate.fixtures",
+    "pytest_deploygate.browser",
+    "pytest_deploygate.features.collector",
+    "pytest_deploygate.load.hooks",
+    "pytest_deploygate.gates.hooks",
+    "pytest_deploygate.alerting.hooks",
 ]
+
+# Where --env=local publishes the launched platform's JWT signing key ([platform.security]).
+JWT_SECRET_VARIABLE = "DEPLOYGATE_JWT_SECRET"
 
 # Pytest exits 2 when a session stops before running tests (as for collection errors).
 UNREACHABLE_EXIT = pytest.ExitCode.INTERRUPTED
@@ -189,6 +197,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             state.launched = boot(env.database_url)
         except RuntimeError as exc:
             pytest.exit(config.stash[MASKER_KEY](f"deploygate: {exc}"), UNREACHABLE_EXIT)
+        config.stash[MASKER_KEY].add(state.launched.jwt_secret)
+        # The platform is ours, so its signing key is known: the expired-token check can run.
+        os.environ[JWT_SECRET_VARIABLE] = state.launched.jwt_secret
         env = env.with_endpoint(state.launched.url, state.launched.database_url)
         config.stash[ENVIRONMENT_KEY] = env
     elif not hasattr(config, "workerinput"):
@@ -234,7 +245,7 @@ def pytest_runtest_makereport(
 
 def _mask_report(report: pytest.TestReport, masker: Masker) -> None:
     """Scrub secrets from what the terminal, pytest-html and JUnit will show of this report."""
-    if not masker or (report.passed and not report.sections):
+    if not masker.secrets or (report.passed and not report.sections):
         return
     if report.failed and report.longrepr is not None:
         text = str(report.longrepr)

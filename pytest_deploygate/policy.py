@@ -22,6 +22,7 @@ SUITES = (
     "smoke",
     "health",
     "features",
+    "database",
 )
 
 MARKERS: dict[str, str] = {

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
+from .load.config import SCHEMA as LOAD
+
 
 @dataclass(frozen=True)
 class MapOf:
@@ -27,7 +29,71 @@ _TYPE_NAMES: dict[type, str] = {
     float: "a number",
 }
 
+NUMBER = (int, float)
+DURATION = (str, int, float)  # "15m", "1h", or seconds
+
 CREDENTIAL: Spec = {"username": str, "password": str}
+
+DATABASE: Spec = {  # pytest_deploygate.database checks what types cannot (list items, ...)
+    "tables": MapOf(list),
+    "version_query": str,
+    "versions": list,
+    "expected_version": str,
+    "verify": MapOf({"query": str, "min_rows": int, "rows": int, "value": (str, int, float, bool)}),
+    "latency": MapOf(str),
+    "latency_samples": int,
+    "healthy_ms": NUMBER,
+}
+
+API: Spec = {  # suites/api/contract.py gives the defaults and checks the values
+    **{
+        name: str
+        for name in (
+            "services",
+            "employees",
+            "availability",
+            "create_booking",
+            "list_bookings",
+            "get_booking",
+            "cancel_booking",
+            "openapi",
+        )
+    },
+    "booking_days_ahead": int,
+    "race_size": int,
+    "schema_examples": int,
+}
+
+SECURITY: Spec = {  # suites/api/contract.py gives the defaults and checks the values
+    "protected": MapOf(str),
+    "public_writes": list,
+    "header_paths": list,
+    "script_readable_cookies": list,
+    "malicious_inputs": list,
+    "hsts_min_max_age": int,
+    "chat": str,
+    "chat_field": str,
+    "max_body_bytes": int,
+    "fuzz_examples": int,
+    "cors_probe_origin": str,
+    "signing_key_variable": str,
+}
+
+ALERTS: Spec = {  # pytest_deploygate.alerting.config checks channels and rules in depth
+    "enabled": bool,
+    "state_file": str,
+    "max_resends": int,
+    "resend": {"critical": DURATION, "warning": DURATION, "info": DURATION},
+    "retry": {
+        "attempts": int,
+        "backoff": DURATION,
+        "max_backoff": DURATION,
+        "timeout": DURATION,
+        "deadline": DURATION,
+    },
+    "channels": MapOf(dict),
+    "rules": list,
+}
 
 PLATFORM: Mapping[str, Spec] = {
     "endpoints": MapOf(str),
@@ -35,6 +101,9 @@ PLATFORM: Mapping[str, Spec] = {
     "headers": MapOf(str),
     "rate_limit": {"endpoint": str, "burst": int, "window_seconds": int},
     "test_cards": MapOf(str),
+    "database": DATABASE,
+    "api": API,
+    "security": SECURITY,
 }
 
 ENVIRONMENT: Mapping[str, Spec] = {
@@ -46,8 +115,8 @@ ENVIRONMENT: Mapping[str, Spec] = {
     "credentials": MapOf(CREDENTIAL),
     "services": MapOf(str),
     "gates": MapOf(str),
-    "load": {"normal_users": int, "peak_users": int},
-    "preflight": {"path": str, "timeout_seconds": (int, float), "attempts": int},
+    "load": LOAD,
+    "preflight": {"path": str, "timeout_seconds": NUMBER, "attempts": int},
     "platform": PLATFORM,
 }
 
@@ -55,6 +124,7 @@ FILE: Mapping[str, Spec] = {
     "platform": PLATFORM,
     "gates": MapOf(str),
     "environments": MapOf(ENVIRONMENT),
+    "alerts": ALERTS,
 }
 
 

@@ -147,7 +147,7 @@ def _fetch_operations(config: pytest.Config, base_url: str) -> list[str]:
     try:
         response = httpx.get(base_url.rstrip("/") + path, timeout=3.0)
         document = response.json() if response.status_code == 200 else None
-    except (httpx.HTTPError, ValueError):
+    except Exception:  # best effort: without the document, [platform.endpoints] is the list
         return []
     if not isinstance(document, dict):
         return []

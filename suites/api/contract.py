@@ -43,6 +43,7 @@ _API_DEFAULTS: dict[str, Any] = {
     "list_bookings": "GET {bookings}",
     "get_booking": "GET {bookings}/{{booking_id}}",
     "cancel_booking": "POST {bookings}/{{booking_id}}/cancel",
+    "pay": "POST {payments}",
     "openapi": "{openapi}",
     # How far ahead to look for free slots, so test bookings never land on today.
     "booking_days_ahead": 14,
@@ -117,6 +118,7 @@ class ApiContract:
     list_bookings: Endpoint
     get_booking: Endpoint
     cancel_booking: Endpoint
+    pay: Endpoint
     openapi: str
     booking_days_ahead: int
     race_size: int
@@ -190,6 +192,7 @@ def _endpoint_paths(platform: Any) -> dict[str, str]:
         "availability": "/api/availability",
         "bookings": "/api/bookings",
         "chat": "/api/chat",
+        "payments": "/api/payments",
         "ai": "/api/ai/ollama",
         "openapi": "/openapi.json",
         "home": "/",
@@ -222,6 +225,7 @@ def api_contract(platform: Any) -> ApiContract:
             "list_bookings",
             "get_booking",
             "cancel_booking",
+            "pay",
         )
     }
     return ApiContract(

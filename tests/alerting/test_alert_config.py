@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,80 +11,8 @@ import pytest
 from pytest_deploygate.alerting import AlertConfigError, parse_alerts, parse_duration
 from pytest_deploygate.masking import Masker
 
-# The commented example documented for environments.toml (kept in step with the README).
-EXAMPLE = """
-[alerts]
-state_file = "reports/alert-state.sqlite"   # SQLite; share it between CI jobs (cache/volume)
-max_resends = 3                             # re-sends after the first notice
-
-[alerts.resend]                             # re-send interval per severity
-critical = "15m"
-warning = "1h"
-info = "4h"
-
-[alerts.retry]                              # per notice and channel; never fails the run
-attempts = 3
-backoff = "0.5s"
-timeout = "5s"                              # per attempt
-deadline = "15s"                            # whole delivery, retries included
-
-[alerts.channels.ops-webhook]
-type = "webhook"
-url = "${DEPLOYGATE_ALERT_WEBHOOK_URL}"
-
-[alerts.channels.ops-slack]
-type = "slack"
-url = "${SLACK_WEBHOOK_URL}"
-
-[alerts.channels.oncall-mail]
-type = "email"
-host = "smtp.example.com"
-port = 587
-starttls = true
-username = "${SMTP_USERNAME}"
-password = "${SMTP_PASSWORD}"
-from = "deploygate@example.com"
-
-[alerts.channels.oncall-sms]
-type = "sms"
-url = "https://sms-gateway.example.com/send?key=${SMS_GATEWAY_KEY}"
-format = "json"
-payload = { to = "{recipient}", text = "{message}" }
-
-[alerts.channels.alertmanager]
-type = "alertmanager"
-url = "${ALERTMANAGER_URL}"
-labels = { team = "booking" }
-
-[[alerts.rules]]
-name = "production-unhealthy"
-metric = "health.status"          # deploygate watch: 0 healthy, 1 degraded, 2 unhealthy
-operator = ">="
-threshold = 2
-for = "2m"
-severity = "critical"
-channels = ["ops-slack", "oncall-sms", "alertmanager"]
-recipients = ["+447700900123"]
-environments = ["production"]
-
-[[alerts.rules]]
-name = "p95-latency"
-metric = "http.p95_ms"            # a gate metric, evaluated at the end of a pytest run
-operator = ">"
-threshold = 200
-severity = "warning"
-channels = ["ops-webhook", "oncall-mail"]
-recipients = ["qa-team@example.com"]
-
-[[alerts.rules]]
-name = "any-gate-breached"
-metric = "gates.breached"
-operator = ">"
-threshold = 0
-severity = "info"
-channels = ["ops-webhook"]
-enabled = false
-"""
+# The documented example users copy (examples/alerts.toml); the test keeps it honest.
+EXAMPLE = (Path(__file__).parents[2] / "examples" / "alerts.toml").read_text()
 
 SECRETS = {
     "DEPLOYGATE_ALERT_WEBHOOK_URL": "https://hooks.example.com/deploygate/abc",

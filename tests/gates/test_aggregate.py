@@ -186,6 +186,8 @@ def test_operations_from_openapi_and_any_method() -> None:
 
 def test_shipped_operations_win_over_configured_ones() -> None:
     pool = MetricPool()
+    for report in reports_for("suites/api/test_a.py::test_a", "passed", ["api"]):
+        pool.add_report(report)
     pool.add_entries(
         [
             {"kind": "operations", "operations": ["GET /api/services", "POST /api/bookings"]},
@@ -196,3 +198,18 @@ def test_shipped_operations_win_over_configured_ones() -> None:
     assert values["api.endpoint_coverage"] == pytest.approx(50.0)
     endpoints = pool.endpoints()
     assert endpoints is not None and endpoints.missed == ("POST /api/bookings",)
+
+
+def test_endpoint_coverage_is_not_measured_when_the_api_suite_did_not_run() -> None:
+    # Given a security-only run that exercised one of two operations
+    pool = MetricPool()
+    for report in reports_for("suites/security/test_s.py::test_s", "passed", ["security"]):
+        pool.add_report(report)
+    pool.add_entries(
+        [
+            {"kind": "operations", "operations": ["GET /api/services", "POST /api/bookings"]},
+            http("/api/services", 3),
+        ]
+    )
+    # Then coverage is not its promise: unmeasured, not breached
+    assert "api.endpoint_coverage" not in pool.values()
