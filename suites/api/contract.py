@@ -39,6 +39,7 @@ _API_DEFAULTS: dict[str, Any] = {
     "services": "GET {services}",
     "employees": "GET {employees}",
     "availability": "GET {availability}/{{service_id}}/{{date}}",
+    "availability_overview": "GET {availability}",
     "create_booking": "POST {bookings}",
     "list_bookings": "GET {bookings}",
     "get_booking": "GET {bookings}/{{booking_id}}",
@@ -114,6 +115,7 @@ class ApiContract:
     services: Endpoint
     employees: Endpoint
     availability: Endpoint
+    availability_overview: Endpoint
     create_booking: Endpoint
     list_bookings: Endpoint
     get_booking: Endpoint
@@ -221,6 +223,7 @@ def api_contract(platform: Any) -> ApiContract:
             "services",
             "employees",
             "availability",
+            "availability_overview",
             "create_booking",
             "list_bookings",
             "get_booking",

@@ -36,6 +36,16 @@ def test_employees_are_listed_with_id_and_name(api: httpx.Client, booking_api: A
     assert not incomplete, f"{booking_api.employees}: employees without id/name: {incomplete[:3]}"
 
 
+def test_the_availability_overview_answers_json(
+    api: httpx.Client, booking_api: ApiContract
+) -> None:
+    # The seed's health check polls this endpoint after every deploy.
+    url = booking_api.availability_overview.url()
+    response = api.get(url)
+    assert response.status_code == 200, f"GET {url} answered {shown(response)}, expected 200"
+    assert json_body(response) is not None, f"GET {url} did not answer JSON: {shown(response)}"
+
+
 def test_availability_lists_free_slots_as_times(
     api: httpx.Client, booking_api: ApiContract, bookings: BookingFactory
 ) -> None:

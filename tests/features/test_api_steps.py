@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from conftest import TOKEN, StubPlatform, Write, run_inprocess
+from features_support import TOKEN, StubPlatform, Write, run_inprocess
 
 FILE = "suites/features/api.feature.yaml"
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 import os
 
 import pytest
-
-from conftest import StubPlatform, Write
+from features_support import StubPlatform, Write
 
 pytestmark = pytest.mark.skipif(
     not os.access("/usr/bin/chromium", os.X_OK) and not os.environ.get("PLAYWRIGHT_BROWSERS_PATH"),

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from conftest import Write, run_inprocess
+from features_support import Write, run_inprocess
 
 THREE_CASES = """
 feature: Items

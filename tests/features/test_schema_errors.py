@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
+from features_support import Write, run_inprocess
 
-from conftest import Write, run_inprocess
 from pytest_deploygate.features.schema import FeatureSchemaError, load_feature
 
 HEAD = """\

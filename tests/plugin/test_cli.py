@@ -7,8 +7,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from plugin_support import Loopback
 
-from conftest import Loopback
 from pytest_deploygate.cli import COMMANDS, main
 
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from plugin_support import Run
 
-from conftest import Run
 from pytest_deploygate import DeployGateConfigError, Environment
 from pytest_deploygate.environments import load_environment
 

@@ -6,9 +6,9 @@ import json
 from collections.abc import Callable
 
 import pytest
+from plugin_support import QUIET, TOKEN, Loopback, Run
 
 import pytest_deploygate
-from conftest import QUIET, TOKEN, Loopback, Run
 
 # An inner conftest that writes every metric entry the controller receives, per test phase.
 COLLECT_METRICS = """

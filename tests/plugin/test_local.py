@@ -10,8 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
-from conftest import QUIET, Run
+from plugin_support import QUIET, Run
 
 REPO = Path(__file__).resolve().parents[2]
 LOCAL = '[environments.local]\nlaunch = "reference_app"\n'

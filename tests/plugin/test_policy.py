@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-
-from conftest import Loopback, Run
+from plugin_support import Loopback, Run
 
 
 def sensitive_env(url: str) -> str:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-
-from conftest import QUIET, Loopback, Run
+from plugin_support import QUIET, Loopback, Run
 
 MANY_TESTS = """
     import pytest

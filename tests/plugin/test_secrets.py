@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from plugin_support import TOKEN, Loopback, Run
 
-from conftest import TOKEN, Loopback, Run
 from pytest_deploygate import Masker
 
 PASSWORD = "s3cret-Passw0rd"
@@ -20,7 +20,7 @@ def test_masker_masks_longest_first_and_learns_new_secrets() -> None:
     assert masker("x abcdef y abc") == "x *** y ***"
     masker.add("tok-1")
     assert masker("Bearer tok-1") == "Bearer ***"
-    assert not Masker() and masker
+    assert not Masker().secrets and masker.secrets == {"abc", "abcdef", "tok-1"}
 
 
 def test_no_secret_in_stdout_stderr_or_reports(
