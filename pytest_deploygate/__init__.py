@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .environments import Credential, DeployGateConfigError, Environment, Platform
 from .masking import Masker
-from .metrics import record_metric
+from .metrics import record_http, record_metric
 from .state import ENVIRONMENT_KEY, MASKER_KEY
 
 __all__ = [
@@ -15,5 +15,6 @@ __all__ = [
     "Environment",
     "Masker",
     "Platform",
+    "record_http",
     "record_metric",
 ]

@@ -28,7 +28,7 @@ def _slug(nodeid: str) -> str:
 
 
 class FailureArtifacts:
-    """Hooks and the tracing fixture; registered by :func:`pytest_deploygate.browser.register`."""
+    """Tracing and report hooks; registered by :func:`pytest_deploygate.browser.register`."""
 
     def __init__(self, config: pytest.Config) -> None:
         self._config = config
@@ -51,22 +51,25 @@ class FailureArtifacts:
     def _playwright_option(self, name: str) -> str:
         return str(self._config.getoption(name, default="off"))
 
-    @pytest.fixture(autouse=True)
-    def _deploygate_browser_trace(
-        self, request: pytest.FixtureRequest
-    ) -> Generator[None, None, None]:
+    # Hooks, not an autouse fixture: a fixture would cost every test of the session, browser or
+    # not, while a hook only looks at the test's fixture values.
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
         """Record a Playwright trace of every browser test; it is kept only if the test fails."""
+        context = getattr(item, "funcargs", {}).get("context")
         # pytest-playwright records its own trace when asked (--tracing); one recorder only.
-        if "context" not in request.fixturenames or self._playwright_option("tracing") != "off":
-            yield
-            return
-        context = request.getfixturevalue("context")
-        context.tracing.start(title=request.node.nodeid, screenshots=False, snapshots=True)
-        request.node.stash[_TRACED_CONTEXT] = context
-        yield
-        if request.node.stash.get(_TRACED_CONTEXT, None) is not None:
-            del request.node.stash[_TRACED_CONTEXT]
-            context.tracing.stop()  # discards the trace of a test that passed
+        if context is not None and self._playwright_option("tracing") == "off":
+            context.tracing.start(title=item.nodeid, screenshots=False, snapshots=True)
+            item.stash[_TRACED_CONTEXT] = context
+        return (yield)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
+        # Before the context fixture closes: a trace still here belongs to a test that passed.
+        context = item.stash.get(_TRACED_CONTEXT, None)
+        if context is not None:
+            del item.stash[_TRACED_CONTEXT]
+            context.tracing.stop()  # discards it
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from . import pages
 from .api import ROUTERS as API_ROUTERS
+from .catalogue import CatalogueCache
 from .chat import RateLimiter
 from .db import Database
 from .errors import install_error_handlers
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.catalogue = CatalogueCache()
     app.state.chat_limiter = RateLimiter(
         settings.chat_rate_limit, settings.chat_rate_window_seconds
     )

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import sqlite3
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from starlette.concurrency import run_in_threadpool
 
 from .settings import SCHEMA_VERSION, Settings
 
 STALE_SCHEMA_VERSION = "2025.01.0"
+
+T = TypeVar("T")
+
+# How long a read on the event loop may wait for an SQLite lock before it moves to a thread.
+LOOP_BUSY_TIMEOUT_MS = 50
 
 metadata = sa.MetaData()
 
@@ -110,6 +120,11 @@ payments = sa.Table(
 )
 
 
+def _is_lock_wait(exc: sa.exc.OperationalError) -> bool:
+    code = getattr(exc.orig, "sqlite_errorcode", 0) & 0xFF  # the primary code of extended ones
+    return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
 class DatabaseUnavailable(RuntimeError):
     """The database cannot be reached (or the database-down fault is on)."""
 
@@ -137,19 +152,30 @@ class Database:
         if self.is_sqlite:
             # Reads run in autocommit: one SELECT needs no BEGIN/COMMIT round trip.
             self.reader = self._sqlite_engine(begin=None)
+            # Reads on the event loop give up a lock wait quickly (see reading()).
+            self._loop_reader: Engine | None = self._sqlite_engine(
+                begin=None, busy_timeout_ms=LOOP_BUSY_TIMEOUT_MS
+            )
             # BEGIN IMMEDIATE: a read-then-write transaction would otherwise fail with
             # SQLITE_BUSY instead of waiting for the busy timeout when another writer wins.
             self.writer = self._sqlite_engine(begin="BEGIN IMMEDIATE")
+            # SQLite has one writer at a time; so has this process. Queued writes wait here, not
+            # in 40 pool threads polling the file lock and fighting the event loop for the GIL.
+            self._write_thread: ThreadPoolExecutor | None = ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="sqlite-writer"
+            )
         else:
             self.reader = sa.create_engine(
                 self.url, pool_size=10, max_overflow=40, pool_pre_ping=False
             )
             self.writer = self.reader
+            self._loop_reader = None
+            self._write_thread = None
 
-    def _sqlite_engine(self, begin: str | None) -> Engine:
+    def _sqlite_engine(self, begin: str | None, busy_timeout_ms: int = 30_000) -> Engine:
         engine = sa.create_engine(
             self.url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
             pool_size=10,
             max_overflow=40,
         )
@@ -162,7 +188,7 @@ class Database:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
             cursor.close()
 
         if begin is not None:
@@ -186,6 +212,41 @@ class Database:
             raise DatabaseUnavailable("database unavailable")
         with self.writer.begin() as conn:
             yield conn
+
+    async def reading(self, work: Callable[[Connection], T]) -> T:
+        """Run a short read from async code.
+
+        SQLite (WAL): on the event loop itself. A WAL read does not wait for writers and takes
+        a fraction of a millisecond, less than the hand-off to a pool thread and back, and
+        dozens of pool threads contending for the GIL are what stretched the tail latency.
+        In the rare case it must wait (another process recovering the WAL), it gives up after
+        LOOP_BUSY_TIMEOUT_MS and is retried patiently in the thread pool. PostgreSQL: in the
+        thread pool, since every statement is a network round trip.
+        """
+        if self._loop_reader is not None and not self.down:
+            try:
+                with self._loop_reader.connect() as conn:
+                    return work(conn)
+            except sa.exc.OperationalError as exc:
+                if not _is_lock_wait(exc):
+                    raise
+        return await run_in_threadpool(self._read_with, work)
+
+    def _read_with(self, work: Callable[[Connection], T]) -> T:
+        with self.read() as conn:
+            return work(conn)
+
+    async def writing(self, work: Callable[..., T], *args: Any) -> T:
+        """Run a blocking write job (it opens `write()` itself) off the event loop.
+
+        A write may wait for a lock (SQLite's busy timeout, a PostgreSQL row lock), which must
+        never stall the loop. SQLite writes queue for the one writer thread; PostgreSQL ones
+        run side by side in the thread pool and the database arbitrates.
+        """
+        if self._write_thread is None:
+            return await run_in_threadpool(work, *args)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._write_thread, partial(work, *args))
 
     def ping_ms(self) -> float:
         """Round-trip time of `SELECT 1` in milliseconds."""
@@ -211,6 +272,10 @@ class Database:
                     conn.execute(sa.text("ALTER TABLE bookings DROP COLUMN notes"))
 
     def dispose(self) -> None:
+        if self._write_thread is not None:
+            self._write_thread.shutdown(wait=True)
+        if self._loop_reader is not None:
+            self._loop_reader.dispose()
         self.reader.dispose()
         if self.writer is not self.reader:
             self.writer.dispose()

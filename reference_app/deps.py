@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from .catalogue import CatalogueCache
 from .db import Database
 from .errors import ApiError
 from .security import InvalidToken, Principal, read_token
@@ -28,8 +29,14 @@ async def get_database(request: Request) -> Database:
     return database
 
 
+async def get_catalogue(request: Request) -> CatalogueCache:
+    catalogue: CatalogueCache = request.app.state.catalogue
+    return catalogue
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
+CatalogueDep = Annotated[CatalogueCache, Depends(get_catalogue)]
 
 
 async def optional_principal(request: Request, settings: SettingsDep) -> Principal | None:

@@ -19,8 +19,9 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from .api.catalog import service_json
-from .db import services
-from .deps import DatabaseDep, SettingsDep
+from .catalogue import CatalogueCache
+from .db import Database, services
+from .deps import CatalogueDep, DatabaseDep, SettingsDep
 from .errors import ApiError
 from .payments import PaymentRequest, pay
 from .scheduling import (
@@ -65,12 +66,17 @@ def home(request: Request, database: DatabaseDep) -> HTMLResponse:
 
 
 def _book_context(
-    database: DatabaseDep, service_id: str | None, day_text: str | None, time: str | None
+    database: Database,
+    catalogue: CatalogueCache,
+    service_id: str | None,
+    day_text: str | None,
+    time: str | None,
 ) -> dict[str, Any]:
     with database.read() as conn:
-        catalogue = [service_json(r) for r in conn.execute(sa.select(services))]
+        current = catalogue.get(conn)
+        listed = [service_json(r) for r in conn.execute(sa.select(services))]
         context: dict[str, Any] = {
-            "services": catalogue,
+            "services": listed,
             "service": None,
             "slots": [],
             "day": None,
@@ -80,16 +86,20 @@ def _book_context(
         if not service_id:
             return context
         try:
-            service = get_service(conn, service_id)
+            service = get_service(current, service_id)
         except ApiError:
             context["errors"].append("That service does not exist; choose one below.")
             return context
         try:
-            day = date.fromisoformat(day_text) if day_text else next_available_date(conn, service)
+            day = (
+                date.fromisoformat(day_text)
+                if day_text
+                else next_available_date(conn, current, service)
+            )
         except ValueError:
             context["errors"].append("That date is not valid; pick one from the calendar.")
-            day = next_available_date(conn, service)
-        slots = free_slots(conn, service, day)
+            day = next_available_date(conn, current, service)
+        slots = free_slots(conn, current, service, day)
     chosen = time if time in {s["time"] for s in slots} else None
     if time and not chosen:
         context["errors"].append(f"{time} is no longer free on {day.isoformat()}; pick another.")
@@ -106,16 +116,23 @@ def _book_context(
 def book(
     request: Request,
     database: DatabaseDep,
+    catalogue: CatalogueDep,
     service: str | None = None,
     day: Annotated[str | None, Query(alias="date")] = None,
     time: str | None = None,
 ) -> HTMLResponse:
-    return render(request, "book.html", _book_context(database, service, day, time) | {"form": {}})
+    return render(
+        request, "book.html", _book_context(database, catalogue, service, day, time) | {"form": {}}
+    )
 
 
 @router.post("/book", response_model=None)
 def submit_booking(
-    request: Request, database: DatabaseDep, settings: SettingsDep, form: FormDep
+    request: Request,
+    database: DatabaseDep,
+    catalogue: CatalogueDep,
+    settings: SettingsDep,
+    form: FormDep,
 ) -> Response:
     booking_request = BookingRequest(
         service_id=form.get("service", ""),
@@ -127,9 +144,11 @@ def submit_booking(
         ),
     )
     try:
-        booking = create_booking(database, settings, booking_request, owner=None)
+        booking = create_booking(database, catalogue, settings, booking_request, owner=None)
     except ApiError as exc:
-        context = _book_context(database, form.get("service"), form.get("date"), form.get("time"))
+        context = _book_context(
+            database, catalogue, form.get("service"), form.get("date"), form.get("time")
+        )
         context["errors"].append(exc.message)
         return render(request, "book.html", context | {"form": form}, status_code=exc.status)
     return RedirectResponse(f"/book/confirmation/{booking['reference']}", status_code=303)

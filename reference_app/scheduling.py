@@ -12,16 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
-from .db import (
-    Database,
-    booking_columns,
-    bookings,
-    employee_services,
-    employees,
-    now,
-    services,
-    slot_claims,
-)
+from .catalogue import Catalogue, CatalogueCache
+from .db import Database, booking_columns, bookings, now, services, slot_claims
 from .errors import ApiError
 from .security import Principal
 from .settings import Settings
@@ -81,21 +73,11 @@ def parse_time(text: str) -> str:
     return text
 
 
-def get_service(conn: Connection, service_id: str) -> Row[Any]:
-    row = conn.execute(sa.select(services).where(services.c.id == service_id)).first()
+def get_service(catalogue: Catalogue, service_id: str) -> Row[Any]:
+    row = catalogue.services.get(service_id)
     if row is None:
         raise ApiError(404, f"service {service_id!r} not found")
     return row
-
-
-def _employees_for(conn: Connection, service_id: str) -> list[Row[Any]]:
-    query = (
-        sa.select(employees)
-        .join(employee_services, employee_services.c.employee_id == employees.c.id)
-        .where(employee_services.c.service_id == service_id)
-        .order_by(employees.c.id)
-    )
-    return list(conn.execute(query))
 
 
 def _claimed(conn: Connection, employee_ids: list[str], day: date) -> dict[str, set[str]]:
@@ -120,9 +102,11 @@ def _is_past(day: date, start: str, current: datetime) -> bool:
     return (day, minutes(start)) <= (current.date(), current.hour * 60 + current.minute)
 
 
-def free_slots(conn: Connection, service: Row[Any], day: date) -> list[dict[str, str]]:
+def free_slots(
+    conn: Connection, catalogue: Catalogue, service: Row[Any], day: date
+) -> list[dict[str, str]]:
     """Bookable start times for one service on one day, earliest first."""
-    staff = _employees_for(conn, service.id)
+    staff = catalogue.staff.get(service.id, [])
     taken = _claimed(conn, [e.id for e in staff], day)
     current = datetime.now()
     slots = []
@@ -135,11 +119,13 @@ def free_slots(conn: Connection, service: Row[Any], day: date) -> list[dict[str,
     return sorted(slots, key=lambda s: (s["time"], s["employeeId"]))
 
 
-def next_available_date(conn: Connection, service: Row[Any], weekdays_only: bool = False) -> date:
+def next_available_date(
+    conn: Connection, catalogue: Catalogue, service: Row[Any], weekdays_only: bool = False
+) -> date:
     """The first day from tomorrow with a free slot (today is often nearly over)."""
     day = date.today() + timedelta(days=1)
     for _ in range(BOOKING_HORIZON_DAYS):
-        if not (weekdays_only and day.weekday() >= 5) and free_slots(conn, service, day):
+        if not (weekdays_only and day.weekday() >= 5) and free_slots(conn, catalogue, service, day):
             return day
         day += timedelta(days=1)
     return date.today() + timedelta(days=1)
@@ -163,7 +149,11 @@ def new_reference() -> str:
 
 
 def create_booking(
-    database: Database, settings: Settings, request: BookingRequest, owner: Principal | None
+    database: Database,
+    catalogue: CatalogueCache,
+    settings: Settings,
+    request: BookingRequest,
+    owner: Principal | None,
 ) -> dict[str, Any]:
     """Book a slot. The slot_claims primary key, not this code, is what stops double booking."""
     customer = validate_customer(request.customer, settings)
@@ -179,11 +169,12 @@ def create_booking(
     booking_id = str(uuid.uuid4())
     try:
         with database.write() as conn:
-            service = _bookable_service(conn, request.service_id)
+            current = catalogue.get(conn)
+            service = _bookable_service(current, request.service_id)
             duration = service.duration_minutes
             staff = [
                 e
-                for e in _employees_for(conn, service.id)
+                for e in current.staff.get(service.id, [])
                 if start in _starts(e, day, duration) and request.employee_id in (None, e.id)
             ]
             if not staff:
@@ -236,9 +227,9 @@ def create_booking(
     return booking_json(row) | {"ownerId": row["owner_id"]}
 
 
-def _bookable_service(conn: Connection, service_id: str) -> Row[Any]:
+def _bookable_service(catalogue: Catalogue, service_id: str) -> Row[Any]:
     try:
-        return get_service(conn, service_id)
+        return get_service(catalogue, service_id)
     except ApiError:
         raise ApiError(422, f"serviceId: unknown service {service_id!r}") from None
 

@@ -7,9 +7,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter
+from sqlalchemy.engine import Connection, Row
 
 from ..db import services
-from ..deps import DatabaseDep
+from ..deps import CatalogueDep, DatabaseDep
 from ..errors import ApiError
 from ..scheduling import BOOKING_HORIZON_DAYS, free_slots, get_service, next_available_date
 
@@ -17,16 +18,17 @@ router = APIRouter(tags=["availability"])
 
 
 @router.get("/availability")
-def overview(database: DatabaseDep) -> dict[str, Any]:
+def overview(database: DatabaseDep, catalogue: CatalogueDep) -> dict[str, Any]:
     """Each service with the first day that still has a free slot."""
     with database.read() as conn:
+        current = catalogue.get(conn)
         rows = list(conn.execute(sa.select(services).order_by(services.c.id)))
         return {
             "services": [
                 {
                     "serviceId": row.id,
                     "name": row.name,
-                    "nextAvailableDate": next_available_date(conn, row).isoformat(),
+                    "nextAvailableDate": next_available_date(conn, current, row).isoformat(),
                 }
                 for row in rows
             ]
@@ -34,16 +36,22 @@ def overview(database: DatabaseDep) -> dict[str, Any]:
 
 
 @router.get("/availability/{service_id}/{day}")
-def slots(service_id: str, day: str, database: DatabaseDep) -> dict[str, Any]:
+async def slots(
+    service_id: str, day: str, database: DatabaseDep, catalogue: CatalogueDep
+) -> dict[str, Any]:
     """Free slots; an unknown service is a 404 and a malformed date a 400."""
     try:
         parsed = date.fromisoformat(day)
     except ValueError:
         raise ApiError(400, f"invalid date {day!r}: use YYYY-MM-DD") from None
-    with database.read() as conn:
-        service = get_service(conn, service_id)
-        in_range = date.today() <= parsed <= date.today() + timedelta(days=BOOKING_HORIZON_DAYS)
-        found = free_slots(conn, service, parsed) if in_range else []
+    in_range = date.today() <= parsed <= date.today() + timedelta(days=BOOKING_HORIZON_DAYS)
+
+    def look_up(conn: Connection) -> tuple[Row[Any], list[dict[str, str]]]:
+        current = catalogue.get(conn)
+        service = get_service(current, service_id)
+        return service, free_slots(conn, current, service, parsed) if in_range else []
+
+    service, found = await database.reading(look_up)
     return {
         "serviceId": service_id,
         "date": parsed.isoformat(),

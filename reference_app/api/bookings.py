@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from ..deps import DatabaseDep, OptionalPrincipal, SettingsDep, UserDep
+from ..deps import CatalogueDep, DatabaseDep, OptionalPrincipal, SettingsDep, UserDep
 from ..scheduling import (
     BookingRequest,
     CustomerDetails,
@@ -24,8 +24,12 @@ router = APIRouter(tags=["bookings"])
 
 
 @router.post("/bookings", status_code=201)
-def create(
-    body: BookingIn, database: DatabaseDep, settings: SettingsDep, principal: OptionalPrincipal
+async def create(
+    body: BookingIn,
+    database: DatabaseDep,
+    catalogue: CatalogueDep,
+    settings: SettingsDep,
+    principal: OptionalPrincipal,
 ) -> JSONResponse:
     """Book a slot: 201 with a BK reference, 409 when the slot is taken, 422 when invalid."""
     details = body.customer_details
@@ -37,7 +41,9 @@ def create(
         employee_id=body.employee_id,
         customer=CustomerDetails(name=details.name, email=details.email, phone=details.phone),
     )
-    booking = create_booking(database, settings, request, principal)
+    booking = await database.writing(
+        create_booking, database, catalogue, settings, request, principal
+    )
     return JSONResponse(
         public(booking), status_code=201, headers={"Location": f"/api/bookings/{booking['id']}"}
     )

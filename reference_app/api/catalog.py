@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from ..db import employee_services, employees, services
-from ..deps import AdminDep, DatabaseDep
+from ..deps import AdminDep, CatalogueDep, DatabaseDep
 from ..errors import ApiError
 from ..scheduling import WEEKDAYS, minutes
 from .models import EmployeeIn, ServiceIn
@@ -51,7 +51,9 @@ def list_services(database: DatabaseDep) -> list[dict[str, Any]]:
 
 
 @router.post("/services", status_code=201)
-def create_service(body: ServiceIn, database: DatabaseDep, _admin: AdminDep) -> JSONResponse:
+def create_service(
+    body: ServiceIn, database: DatabaseDep, catalogue: CatalogueDep, _admin: AdminDep
+) -> JSONResponse:
     values = {
         "id": body.id or _slug(body.name),
         "name": body.name.strip(),
@@ -65,6 +67,7 @@ def create_service(body: ServiceIn, database: DatabaseDep, _admin: AdminDep) -> 
             conn.execute(services.insert().values(**values))
     except sa.exc.IntegrityError:
         raise ApiError(409, f"service {values['id']!r} already exists") from None
+    pass
     with database.read() as conn:
         row = conn.execute(sa.select(services).where(services.c.id == values["id"])).one()
     return JSONResponse(service_json(row), status_code=201)
@@ -83,7 +86,9 @@ def list_employees(database: DatabaseDep) -> list[dict[str, Any]]:
 
 
 @router.post("/employees", status_code=201)
-def create_employee(body: EmployeeIn, database: DatabaseDep, _admin: AdminDep) -> JSONResponse:
+def create_employee(
+    body: EmployeeIn, database: DatabaseDep, catalogue: CatalogueDep, _admin: AdminDep
+) -> JSONResponse:
     hours: dict[str, list[str]] = {}
     for day, span in body.working_hours.items():
         if day not in WEEKDAYS:
@@ -120,6 +125,7 @@ def create_employee(body: EmployeeIn, database: DatabaseDep, _admin: AdminDep) -
                 )
     except sa.exc.IntegrityError:
         raise ApiError(409, f"employee {employee_id!r} already exists") from None
+    pass
     with database.read() as conn:
         row = conn.execute(sa.select(employees).where(employees.c.id == employee_id)).one()
     return JSONResponse(_employee_json(row, sorted(set(body.service_ids))), status_code=201)

@@ -9,6 +9,7 @@ Reads run everywhere; writes create data and are destructive.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -20,6 +21,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from pytest_deploygate import record_http
 from suites.api.bookings import BookingFactory
 from suites.api.contract import ApiContract
 from suites.api.evidence import shown
@@ -62,7 +64,12 @@ def conformance_failures(
         )
         @given(case=cases)
         def exercise(case: Any) -> None:
+            started = time.perf_counter()
             response = case.call(base_url=base_url, timeout=10)
+            # Schemathesis sends its own requests: record them as the instrumented client would,
+            # so the operations it exercised count for api.endpoint_coverage and http.*.
+            ms = (time.perf_counter() - started) * 1000
+            record_http(case.method.upper(), case.formatted_path, response.status_code, ms)
             if on_response is not None:
                 on_response(case, response)
             case.validate_response(

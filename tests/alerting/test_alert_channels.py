@@ -8,8 +8,17 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
+from alerting_support import (
+    FAST_RETRY,
+    RULE,
+    SMTP_PASSWORD,
+    SMTP_USER,
+    T0,
+    Receiver,
+    SmtpServer,
+    notice,
+)
 
-from conftest import FAST_RETRY, RULE, SMTP_PASSWORD, SMTP_USER, T0, Receiver, SmtpServer, notice
 from pytest_deploygate.alerting import AlertRule
 from pytest_deploygate.alerting.channels import (
     AlertmanagerChannel,

@@ -6,7 +6,8 @@ import threading
 from pathlib import Path
 from typing import Any, ClassVar
 
-from conftest import FAST_RETRY, Receiver, notice
+from alerting_support import FAST_RETRY, Receiver, notice
+
 from pytest_deploygate.alerting import (
     AlertManager,
     AlertRule,

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alerting_support import FAST_RETRY, Receiver
 
-from conftest import FAST_RETRY, Receiver
 from pytest_deploygate.alerting import (
     AlertManager,
     AlertStateError,

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from conftest import Receiver
+from alerting_support import Receiver
 
 # In-process runs: pytest-playwright's soft-assertion scope does not nest, so leave it out.
 PLUGINS = [

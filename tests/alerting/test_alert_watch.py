@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from alerting_support import Receiver
 
-from conftest import Receiver
 from pytest_deploygate.alerting import AlertManager, AlertsConfig, AlertStateStore, ManualClock
 from pytest_deploygate.alerting.command import build_watch_parser, run_watch_command
 from pytest_deploygate.alerting.rules import AlertRule

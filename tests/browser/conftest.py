@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import functools
 import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from loopback_server import serve
 
 CLEAN_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Clean booking page</title></head>
@@ -61,12 +61,8 @@ def static_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (root / "clean.html").write_text(CLEAN_PAGE, encoding="utf-8")
     (root / "broken.html").write_text(BROKEN_PAGE, encoding="utf-8")
     handler = functools.partial(_QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve(handler) as url:
+        yield url
 
 
 @pytest.fixture

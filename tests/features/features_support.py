@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import textwrap
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
 import pytest
+from loopback_server import serve
 
 TOKEN = "tok-feature-5e4d3c2b1a"  # what the stub platform hands out at login
 
@@ -117,13 +117,8 @@ def _handler(state: StubPlatform) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture(scope="session")
 def stub_platform() -> Iterator[StubPlatform]:
     state = StubPlatform()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    with serve(_handler(state)) as state.url:
+        yield state
 
 
 @pytest.fixture

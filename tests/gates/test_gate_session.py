@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 from gate_helpers import GATES_PLUGIN, gates_json, http, metric, run
+from loopback_server import serve
 
 Project = Callable[..., pytest.Pytester]
 
@@ -408,12 +408,8 @@ class _Platform(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def stand_in_platform() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Platform)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve(_Platform) as url:
+        yield url
 
 
 def test_endpoint_coverage_from_the_platforms_openapi_document(

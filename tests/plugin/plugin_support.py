@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import socket
 import textwrap
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 import sqlalchemy  # noqa: F401
+from loopback_server import serve
 
 # Imported here, before any in-process inner session: pytester drops modules first imported
 # inside an inner run, and SQLAlchemy does not survive being imported twice in one process.
@@ -85,13 +85,8 @@ def _handler(state: Loopback) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture(scope="session")
 def loopback() -> Iterator[Loopback]:
     state = Loopback()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    with serve(_handler(state)) as state.url:
+        yield state
 
 
 @pytest.fixture

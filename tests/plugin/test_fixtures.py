@@ -48,6 +48,7 @@ def test_public_api_is_stable() -> None:
         "Environment",
         "Masker",
         "Platform",
+        "record_http",
         "record_metric",
     ]
 

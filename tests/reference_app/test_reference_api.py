@@ -42,6 +42,11 @@ def test_catalogue_writes_are_admin_only(platform: Platform, path: str) -> None:
 
 
 def test_admin_adds_a_service_and_an_employee_who_offers_it(platform: Platform) -> None:
+    # Availability is asked before and between the changes: the platform caches its catalogue,
+    # and each admin change must show up in the very next answer.
+    monday = date.today() + timedelta(days=7 - date.today().weekday())
+    availability = f"/api/availability/beard-trim/{monday}"
+    assert platform.client.get(availability).status_code == 404
     admin = platform.auth("admin")
     service = platform.client.post(
         "/api/services",
@@ -49,6 +54,9 @@ def test_admin_adds_a_service_and_an_employee_who_offers_it(platform: Platform) 
         json={"id": "beard-trim", "name": "Beard trim", "durationMinutes": 30, "price": 120},
     )
     assert service.status_code == 201, service.text
+    unstaffed = platform.client.get(availability)
+    assert unstaffed.status_code == 200, f"a new service is unknown to availability: {unstaffed}"
+    assert unstaffed.json()["slots"] == []
     employee = platform.client.post(
         "/api/employees",
         headers=admin,
@@ -64,8 +72,10 @@ def test_admin_adds_a_service_and_an_employee_who_offers_it(platform: Platform) 
         },
     )
     assert employee.status_code == 201, employee.text
-    day, slot = platform.free_slot("beard-trim")
-    assert slot == "09:00"
+    staffed = platform.client.get(availability).json()["slots"]
+    assert staffed[:1] == [{"time": "09:00", "employeeId": "kagiso"}], (
+        f"a new employee's hours are missing from availability: {staffed}"
+    )
 
 
 def test_availability_overview_and_slots(platform: Platform) -> None:

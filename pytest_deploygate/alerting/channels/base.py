@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-import httpx
-
 from pytest_deploygate.alerting.notice import Notice
 from pytest_deploygate.alerting.rules import AlertConfigError
 from pytest_deploygate.masking import Masker
@@ -221,6 +219,8 @@ def post(
     url: str, timeout: float, *, json: Any = None, data: Any = None, headers: Any = None
 ) -> str:
     """POST and turn the answer into a detail, or a DeliveryError saying whether to retry."""
+    import httpx  # here, not at the top: most test runs never alert, and httpx is slow to import
+
     with httpx.Client(timeout=timeout, follow_redirects=False, verify=_tls_context()) as client:
         response = client.post(url, json=json, data=data, headers=headers)
     if response.is_success:
