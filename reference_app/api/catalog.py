@@ -67,7 +67,7 @@ def create_service(
             conn.execute(services.insert().values(**values))
     except sa.exc.IntegrityError:
         raise ApiError(409, f"service {values['id']!r} already exists") from None
-    pass
+    catalogue.invalidate()
     with database.read() as conn:
         row = conn.execute(sa.select(services).where(services.c.id == values["id"])).one()
     return JSONResponse(service_json(row), status_code=201)
@@ -125,7 +125,7 @@ def create_employee(
                 )
     except sa.exc.IntegrityError:
         raise ApiError(409, f"employee {employee_id!r} already exists") from None
-    pass
+    catalogue.invalidate()
     with database.read() as conn:
         row = conn.execute(sa.select(employees).where(employees.c.id == employee_id)).one()
     return JSONResponse(_employee_json(row, sorted(set(body.service_ids))), status_code=201)
