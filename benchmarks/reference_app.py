@@ -167,14 +167,20 @@ async def _measure(
 
 
 def _free_slots(url: str, needed: int) -> list[tuple[str, str, str]]:
-    """(service, date, time) of `needed` free slots, spread over services with their own staff."""
+    """(service, date, time) of `needed` free slots that do not overlap one another, spread
+    over services with their own staff (start times are 30 minutes apart, services longer)."""
     slots: list[tuple[str, str, str]] = []
     with httpx.Client(base_url=url, timeout=30) as client:
         for service in BOOKED_SERVICES:
             day = date.today() + timedelta(days=1)
             for _ in range(365):
                 body = client.get(f"/api/availability/{service}/{day}").json()
-                slots += [(service, day.isoformat(), s["time"]) for s in body["slots"]]
+                free_from = 0
+                for slot in body["slots"]:
+                    hours, minutes = map(int, slot["time"].split(":"))
+                    if hours * 60 + minutes >= free_from:
+                        slots.append((service, day.isoformat(), slot["time"]))
+                        free_from = hours * 60 + minutes + body["durationMinutes"]
                 day += timedelta(days=1)
                 if len(slots) >= needed:
                     return slots[:needed]
@@ -226,7 +232,10 @@ async def _level(
 
 async def run(url: str, pid: int, total: int, levels: list[int]) -> list[dict[str, Any]]:
     results: list[dict[str, Any]] = []
-    path = f"/api/availability/haircut/{date.today() + timedelta(days=3)}"
+    day = date.today() + timedelta(days=3)
+    while day.weekday() >= 5:  # a working day: a weekend has no staff and no slots to compute
+        day += timedelta(days=1)
+    path = f"/api/availability/haircut/{day}"
 
     async def availability(connection: HttpConnection, _index: int) -> int:
         return await connection.request("GET", path)

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
@@ -21,8 +22,11 @@ STALE_SCHEMA_VERSION = "2025.01.0"
 
 T = TypeVar("T")
 
-# How long a read on the event loop may wait for an SQLite lock before it moves to a thread.
+# How long SQLite work on the event loop may wait for a lock before it moves to a thread.
 LOOP_BUSY_TIMEOUT_MS = 50
+
+# Set while a write job runs on the event loop: write() then uses the impatient engine.
+_on_event_loop: ContextVar[bool] = ContextVar("_on_event_loop", default=False)
 
 metadata = sa.MetaData()
 
@@ -152,15 +156,17 @@ class Database:
         if self.is_sqlite:
             # Reads run in autocommit: one SELECT needs no BEGIN/COMMIT round trip.
             self.reader = self._sqlite_engine(begin=None)
-            # Reads on the event loop give up a lock wait quickly (see reading()).
-            self._loop_reader: Engine | None = self._sqlite_engine(
-                begin=None, busy_timeout_ms=LOOP_BUSY_TIMEOUT_MS
-            )
             # BEGIN IMMEDIATE: a read-then-write transaction would otherwise fail with
             # SQLITE_BUSY instead of waiting for the busy timeout when another writer wins.
             self.writer = self._sqlite_engine(begin="BEGIN IMMEDIATE")
-            # SQLite has one writer at a time; so has this process. Queued writes wait here, not
-            # in 40 pool threads polling the file lock and fighting the event loop for the GIL.
+            # Work on the event loop gives up a lock wait quickly (see reading(), writing()).
+            self._loop_reader: Engine | None = self._sqlite_engine(
+                begin=None, busy_timeout_ms=LOOP_BUSY_TIMEOUT_MS
+            )
+            self._loop_writer: Engine | None = self._sqlite_engine(
+                begin="BEGIN IMMEDIATE", busy_timeout_ms=LOOP_BUSY_TIMEOUT_MS
+            )
+            # Where a write that had to wait goes: one thread, as SQLite has one writer.
             self._write_thread: ThreadPoolExecutor | None = ThreadPoolExecutor(
                 max_workers=1, thread_name_prefix="sqlite-writer"
             )
@@ -170,6 +176,7 @@ class Database:
             )
             self.writer = self.reader
             self._loop_reader = None
+            self._loop_writer = None
             self._write_thread = None
 
     def _sqlite_engine(self, begin: str | None, busy_timeout_ms: int = 30_000) -> Engine:
@@ -210,7 +217,8 @@ class Database:
     def write(self) -> Iterator[Connection]:
         if self.down:
             raise DatabaseUnavailable("database unavailable")
-        with self.writer.begin() as conn:
+        engine = self._loop_writer if _on_event_loop.get() and self._loop_writer else self.writer
+        with engine.begin() as conn:
             yield conn
 
     async def reading(self, work: Callable[[Connection], T]) -> T:
@@ -218,7 +226,7 @@ class Database:
 
         SQLite (WAL): on the event loop itself. A WAL read does not wait for writers and takes
         a fraction of a millisecond, less than the hand-off to a pool thread and back, and
-        dozens of pool threads contending for the GIL are what stretched the tail latency.
+        pool threads contending with the loop for the GIL are what stretched the tail latency.
         In the rare case it must wait (another process recovering the WAL), it gives up after
         LOOP_BUSY_TIMEOUT_MS and is retried patiently in the thread pool. PostgreSQL: in the
         thread pool, since every statement is a network round trip.
@@ -237,14 +245,27 @@ class Database:
             return work(conn)
 
     async def writing(self, work: Callable[..., T], *args: Any) -> T:
-        """Run a blocking write job (it opens `write()` itself) off the event loop.
+        """Run a short write job (it opens `write()` itself) from async code.
 
-        A write may wait for a lock (SQLite's busy timeout, a PostgreSQL row lock), which must
-        never stall the loop. SQLite writes queue for the one writer thread; PostgreSQL ones
-        run side by side in the thread pool and the database arbitrates.
+        SQLite: on the event loop first. Jobs on the loop run one after another, so they never
+        wait for each other, and a booking costs half the CPU it does when handed to a thread
+        and back. Only another thread or process can hold the write lock; then BEGIN IMMEDIATE
+        gives up after LOOP_BUSY_TIMEOUT_MS, before anything is written, and the job is rerun
+        in the writer thread, which waits as long as it must without stalling the loop.
+        PostgreSQL: in the thread pool; the database arbitrates concurrent writers (a second
+        claim of a slot waits on a row lock, so it must never run on the loop).
         """
         if self._write_thread is None:
             return await run_in_threadpool(work, *args)
+        if not self.down:
+            token = _on_event_loop.set(True)
+            try:
+                return work(*args)
+            except sa.exc.OperationalError as exc:
+                if not _is_lock_wait(exc):
+                    raise
+            finally:
+                _on_event_loop.reset(token)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._write_thread, partial(work, *args))
 
@@ -274,8 +295,9 @@ class Database:
     def dispose(self) -> None:
         if self._write_thread is not None:
             self._write_thread.shutdown(wait=True)
-        if self._loop_reader is not None:
-            self._loop_reader.dispose()
+        for engine in (self._loop_reader, self._loop_writer):
+            if engine is not None:
+                engine.dispose()
         self.reader.dispose()
         if self.writer is not self.reader:
             self.writer.dispose()

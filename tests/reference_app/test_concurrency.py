@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 from refapp_support import Platform, StartPlatform, booking_body
 
 CONCURRENT_REQUESTS = 50
@@ -43,3 +47,30 @@ def test_double_booking_fault_lets_concurrent_requests_through(
     day, slot = faulty.free_slot("massage")
     statuses = asyncio.run(_race(faulty.url, booking_body(day, slot, "massage")))
     assert statuses[201] > 1, statuses
+
+
+def test_a_booking_waiting_for_the_sqlite_lock_does_not_stall_other_requests(
+    platform: Platform,
+) -> None:
+    """Another connection holds the write lock: the booking waits for it off the event loop."""
+    day, slot = platform.free_slot("manicure", skip=2)
+    holder = sqlite3.connect(platform.settings.database_url.removeprefix("sqlite:///"))
+    holder.isolation_level = None
+    holder.execute("BEGIN IMMEDIATE")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        try:
+            booking = pool.submit(
+                platform.client.post, "/api/bookings", json=booking_body(day, slot, "manicure")
+            )
+            time.sleep(0.3)  # let the booking reach the lock (not a speed check)
+            try:
+                other = httpx.get(f"{platform.url}/api/availability/massage/{day}", timeout=10)
+            except httpx.TimeoutException:
+                pytest.fail("a booking waiting for the SQLite write lock stalled the event loop")
+            assert other.status_code == 200, other.text
+            assert not booking.done(), "the booking finished while the write lock was held"
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        response = booking.result(timeout=30)
+    assert response.status_code == 201, f"a booking that had to wait for the lock: {response}"
