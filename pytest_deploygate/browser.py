@@ -40,6 +40,7 @@ INSTALL_HINT = (
 )
 
 _FIXTURES_PLUGIN_NAME = "deploygate-browser-fixtures"
+_ARTIFACTS_PLUGIN_NAME = "deploygate-browser-artifacts"
 
 
 class BrowserNotFoundError(Exception):
@@ -155,7 +156,18 @@ def register(config: pytest.Config) -> None:
     manager = config.pluginmanager
     if not manager.hasplugin("playwright") or manager.has_plugin(_FIXTURES_PLUGIN_NAME):
         return
-    from . import browser_artifacts, browser_fixtures
+    from . import browser_fixtures
 
     manager.register(browser_fixtures, _FIXTURES_PLUGIN_NAME)
-    manager.register(browser_artifacts.FailureArtifacts(config), "deploygate-browser-artifacts")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # The failure-artifact hooks wrap every test: only a session with browser tests pays for them.
+    manager = session.config.pluginmanager
+    if not manager.has_plugin(_FIXTURES_PLUGIN_NAME) or manager.has_plugin(_ARTIFACTS_PLUGIN_NAME):
+        return
+    if any("context" in getattr(item, "fixturenames", ()) for item in session.items):
+        from .browser_artifacts import FailureArtifacts
+
+        manager.register(FailureArtifacts(session.config), _ARTIFACTS_PLUGIN_NAME)

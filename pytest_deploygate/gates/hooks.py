@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from pytest_deploygate import coverage_reports, report, vuln_reports
+from pytest_deploygate import coverage_reports, policy, report, vuln_reports
 from pytest_deploygate.gates.aggregate import METRICS_PROPERTY, SUITES_PROPERTY, MetricPool
 from pytest_deploygate.gates.catalog import SUITES
 from pytest_deploygate.gates.endpoints import operations_from_openapi
@@ -97,28 +97,41 @@ def pytest_configure(config: pytest.Config) -> None:
         option.self_contained_html = True
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Stamp each report with its suites (and once per process, the platform's operations)."""
-    test_report = yield
-    if ENVIRONMENT_KEY not in item.config.stash:
+_STAMPS_PLUGIN_NAME = "deploygate-gate-stamps"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # Its report hook wraps every test: only a session that tests an environment registers it.
+    config = session.config
+    if ENVIRONMENT_KEY not in config.stash or config.pluginmanager.has_plugin(_STAMPS_PLUGIN_NAME):
+        return
+    if any(policy.talks_to_environment(item) for item in session.items):
+        config.pluginmanager.register(SuiteStamps(), _STAMPS_PLUGIN_NAME)
+
+
+class SuiteStamps:
+    """Stamps each report with its suites (and once per process, the platform's operations)."""
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        test_report = yield
+        extra: list[tuple[str, Any]] = []
+        if call.when == "setup":
+            # Once per test, on the report every test has (a crash later loses nothing of it);
+            # only tests of a suite carry it, as it would be noise in a user's JUnit file.
+            suites = sorted({mark.name for mark in item.iter_markers() if mark.name in SUITES})
+            if suites:
+                extra.append((SUITES_PROPERTY, suites))
+        elif call.when == "call" and not item.config.stash.get(_OPENAPI_FETCHED, False):
+            entry = _openapi_entry(item)
+            if entry is not None:
+                extra.append((METRICS_PROPERTY, [entry]))
+        if extra:
+            test_report.user_properties = [*test_report.user_properties, *extra]
         return test_report
-    extra: list[tuple[str, Any]] = []
-    if call.when == "setup":
-        # Once per test, on the report every test has (a crash later loses nothing of it); only
-        # tests of a suite carry it, as it would be noise in a user's JUnit file.
-        suites = sorted({mark.name for mark in item.iter_markers() if mark.name in SUITES})
-        if suites:
-            extra.append((SUITES_PROPERTY, suites))
-    elif call.when == "call" and not item.config.stash.get(_OPENAPI_FETCHED, False):
-        entry = _openapi_entry(item)
-        if entry is not None:
-            extra.append((METRICS_PROPERTY, [entry]))
-    if extra:
-        test_report.user_properties = [*test_report.user_properties, *extra]
-    return test_report
 
 
 def _openapi_entry(item: pytest.Item) -> dict[str, Any] | None:

@@ -160,13 +160,30 @@ def reports_dir(config: pytest.Config) -> Path:
     return Path(chosen).absolute() if chosen else config.rootpath / "reports"
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    report = yield
-    extras = item.stash.get(EXTRAS_KEY, None)
-    if call.when == "call" and extras:
-        # pytest-html reads report.extras; plain dicts, so they survive pytest-xdist.
-        setattr(report, "extras", [*getattr(report, "extras", []), *extras])  # noqa: B010
-    return report
+_EXTRAS_PLUGIN_NAME = "deploygate-load-extras"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # Its report hook wraps every test: only a session with load or stress tests registers it.
+    manager = session.config.pluginmanager
+    if manager.has_plugin(_EXTRAS_PLUGIN_NAME):
+        return
+    fixtures = {"load_test", "stress_test"}
+    if any(not fixtures.isdisjoint(getattr(i, "fixturenames", ())) for i in session.items):
+        manager.register(LoadReportExtras(), _EXTRAS_PLUGIN_NAME)
+
+
+class LoadReportExtras:
+    """Moves a load run's report links and stress table onto the test's pytest-html report."""
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        extras = item.stash.get(EXTRAS_KEY, None)
+        if call.when == "call" and extras:
+            # pytest-html reads report.extras; plain dicts, so they survive pytest-xdist.
+            setattr(report, "extras", [*getattr(report, "extras", []), *extras])  # noqa: B010
+        return report
