@@ -76,6 +76,11 @@ class Tamper:
         if _reads_as_admin(scope["method"], scope["path"], headers, active):
             scope = {**scope, "headers": _as_admin(scope["headers"])}
         errors_as_200 = "errors-as-200" in active and scope["path"].startswith("/api/availability/")
+        payment = scope["method"] == "POST" and scope["path"] == "/api/payments"
+        if payment and "payments-ignore-idempotency-key" in active:
+            kept = [(k, v) for k, v in scope["headers"] if k.lower() != b"idempotency-key"]
+            scope = {**scope, "headers": kept}
+        accepts_any_card = payment and "payments-accept-any-card" in active
 
         async def tampered_send(message: Any) -> None:
             if message["type"] == "http.response.start":
@@ -83,6 +88,8 @@ class Tamper:
                 message = {**message, "headers": _tampered(message["headers"], headers, active)}
                 if errors_as_200 and 400 <= message["status"] < 500:
                     message["status"] = 200
+                if accepts_any_card and message["status"] in (400, 402, 422):
+                    message["status"] = 201  # declined and invalid cards "succeed"
             await send(message)
 
         await self.app(scope, receive, tampered_send)

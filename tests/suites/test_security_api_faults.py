@@ -98,8 +98,19 @@ FAULTS = {
     ),
     "database-down": (
         API,
-        "services_are_listed or employees_are_listed",
-        ['*GET /api/services answered 503 {"error":"database unavailable"}, expected 200*'],
+        "services_are_listed or employees_are_listed or overview",
+        [
+            '*GET /api/services answered 503 {"error":"database unavailable"}, expected 200*',
+            '*GET /api/availability answered 503 {"error":"database unavailable"}, expected 200*',
+        ],
+    ),
+    "payment-always-declines": (
+        API,
+        "success_card",
+        [
+            "*POST /api/payments with the success card 4242424242424242 for BK* answered 402 *"
+            "expected 201*"
+        ],
     ),
     "double-booking": (
         API,
@@ -163,6 +174,18 @@ TAMPERINGS = {
             "*an anonymous request read customer A's booking BK* (200), expected 401/404*",
             "*an anonymous GET of guest booking BK* answered 200 *expected 401/404*",
         ],
+    ),
+    "payments-accept-any-card": (
+        "decline_card or luhn",
+        [
+            "*POST /api/payments with the decline card 4000000000000002 answered 201 *"
+            "expected 402 (declined)*",
+            "*POST /api/payments accepted card 4242424242424241 (fails the Luhn check)*",
+        ],
+    ),
+    "payments-ignore-idempotency-key": (
+        "idempotency_key",
+        ["*a retried request must not charge twice*"],
     ),
     "errors-as-200": (
         "availability_of",
