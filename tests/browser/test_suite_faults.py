@@ -7,11 +7,9 @@ Real sessions of ``pytest --env=local`` in a subprocess, on the reference platfo
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
+from repository_run import run_repository, suite_path
 
 pytestmark = pytest.mark.skipif(
     not os.access("/usr/bin/chromium", os.X_OK) and not os.environ.get("PLAYWRIGHT_BROWSERS_PATH"),
@@ -25,22 +23,8 @@ def run_suites(
     faults: str,
     *args: str,
 ) -> pytest.RunResult:
-    monkeypatch.chdir(ROOT)
     monkeypatch.setenv("REFERENCE_APP_FAULTS", faults)
-    return pytester.run(
-        *(os.fspath(ROOT / ".venv" / "bin" / "python"), "-m", "pytest"),
-        "--env=local",
-        "-p",
-        "pytest_deploygate.browser",
-        "-p",
-        "no:cacheprovider",
-        # Reports (and failure artifacts beside them) go to the test's folder, not reports/.
-        f"--html={pytester.path / 'report.html'}",
-        "suites/e2e",
-        "suites/accessibility",
-        *args,
-        timeout=240,
-    )
+    return run_repository(pytester, "--env=local", *suite_path("e2e", "accessibility"), *args)
 
 
 def test_clean_platform_is_green_under_two_workers(

@@ -6,11 +6,10 @@ in a subprocess, on the reference platform and Chromium.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
+from repository_run import REPO as ROOT
+from repository_run import run_repository
 
 pytestmark = pytest.mark.skipif(
     not os.access("/usr/bin/chromium", os.X_OK) and not os.environ.get("PLAYWRIGHT_BROWSERS_PATH"),
@@ -24,18 +23,8 @@ def run_features(
     faults: str,
     path: str = "suites/features",
 ) -> pytest.RunResult:
-    monkeypatch.chdir(ROOT)
     monkeypatch.setenv("REFERENCE_APP_FAULTS", faults)
-    return pytester.run(
-        os.fspath(ROOT / ".venv" / "bin" / "python"),
-        *("-m", "pytest", "--env=local", "-m", "features"),
-        *("-p", "pytest_deploygate.features.collector", "-p", "no:cacheprovider"),
-        # The report (and failure artifacts beside it) go to the test's folder, not reports/.
-        f"--html={pytester.path / 'report.html'}",
-        "--self-contained-html",
-        path,
-        timeout=240,
-    )
+    return run_repository(pytester, "--env=local", "-m", "features", str(ROOT / path))
 
 
 def _confirmation_line(feature: str) -> int:

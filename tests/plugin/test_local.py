@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from plugin_support import QUIET, Run
+from repository_run import run_repository, suite_path
 
 REPO = Path(__file__).resolve().parents[2]
 LOCAL = '[environments.local]\nlaunch = "reference_app"\n'
@@ -114,17 +115,12 @@ def test_local_under_xdist_boots_one_platform_per_worker(
 
 
 def run_repository_suites(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_subprocess(
-        f"--rootdir={REPO}",
-        "-c",
-        str(REPO / "pyproject.toml"),
+    return run_repository(
+        pytester,
         "--env=local",
         "-m",
         "smoke or health",
-        "-p",
-        "no:cacheprovider",
-        str(REPO / "suites" / "smoke"),
-        str(REPO / "suites" / "health"),
+        *suite_path("smoke", "health"),
         *QUIET,
         *args,
     )

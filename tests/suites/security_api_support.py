@@ -19,6 +19,7 @@ from typing import Any
 
 import jwt
 import pytest
+from repository_run import run_repository
 
 REPO = Path(__file__).resolve().parents[2]
 JWT_SECRET = "deploygate-tests-signing-key-0123456789abcdef"  # noqa: S105 - a test platform's
@@ -31,16 +32,7 @@ ACCOUNTS = {
 
 def run_suite(pytester: pytest.Pytester, *args: str, timeout: float = 240) -> pytest.RunResult:
     """Run the repo's suites with the repo's ini and conftest, in a fresh interpreter."""
-    return pytester.runpytest_subprocess(
-        f"--rootdir={REPO}",
-        "-c",
-        str(REPO / "pyproject.toml"),
-        "-p",
-        "no:cacheprovider",
-        "--tb=short",
-        *args,
-        timeout=timeout,
-    )
+    return run_repository(pytester, "--tb=short", *args, timeout=timeout)
 
 
 def environments_file(path: Path, name: str, base_url: str, sensitive: bool = False) -> Path:
