@@ -97,14 +97,64 @@ class AxeReport:
         return "\n".join(lines)
 
 
-def run_axe(page: Any) -> AxeReport:
-    """Run axe-core (WCAG 2.0 A/AA, 2.1 AA, heading and landmark best practices) on a page."""
+def run_axe(page: Any, options: Mapping[str, Any] = AXE_OPTIONS) -> AxeReport:
+    """Run axe-core (WCAG 2.0 A/AA, 2.1 AA, heading and landmark best practices) on a page.
+
+    axe runs on a settled document (see :func:`evaluate_settled`): a click's navigation that
+    is still replacing the page never makes it fail or report on the page being left.
+    """
     from axe_playwright_python.sync_playwright import Axe
 
-    response = Axe().run(page, options=AXE_OPTIONS).response
+    axe = Axe()
+
+    def run() -> Any:
+        return axe.run(page, options=dict(options)).response
+
+    response = evaluate_settled(page, run)
     return AxeReport(
         url=str(response.get("url", page.url)),
         violations=tuple(Violation.from_axe(raw) for raw in response["violations"]),
+    )
+
+
+# What Chromium says when the document a script runs in is replaced under it.
+_DOCUMENT_REPLACED = (
+    "Execution context was destroyed",
+    "Cannot find context with specified id",
+    "reading 'documentElement'",
+    "axe is not defined",
+    "because of a navigation",
+)
+_SETTLE_ATTEMPTS = 5
+
+
+def evaluate_settled(page: Any, run: Callable[[], Any]) -> Any:
+    """``run()`` against one loaded document, again if a navigation replaced it meanwhile.
+
+    A click that submits a form or follows a link returns once the navigation has started, not
+    when the new document is ready; a script evaluated then runs in the page being left, or is
+    torn down halfway. So: wait for the load event, note the document's identity (its
+    ``performance.timeOrigin``), run, and accept the result only if the same document is still
+    there and nothing was destroyed under it.
+    """
+    from playwright.sync_api import Error as PlaywrightError
+
+    problem = ""
+    for _ in range(_SETTLE_ATTEMPTS):
+        try:
+            page.wait_for_load_state("load")
+            document = page.evaluate("performance.timeOrigin")
+            result = run()
+            if page.evaluate("performance.timeOrigin") == document:
+                return result
+            problem = "the page navigated while the check ran"
+        except PlaywrightError as exc:
+            if not any(sign in exc.message for sign in _DOCUMENT_REPLACED):
+                raise
+            problem = exc.message.splitlines()[0]
+    raise AssertionError(
+        f"the page at {page.url} kept navigating: no settled document to check after "
+        f"{_SETTLE_ATTEMPTS} attempts ({problem})"
     )
 
 
@@ -190,5 +240,5 @@ _STRUCTURE_JS = """() => {
 
 def page_structure_problems(page: Any) -> list[str]:
     """Headings, image alt text and form labels as assistive technology sees them."""
-    problems: Sequence[str] = page.evaluate(_STRUCTURE_JS)
+    problems: Sequence[str] = evaluate_settled(page, lambda: page.evaluate(_STRUCTURE_JS))
     return [str(problem) for problem in problems]

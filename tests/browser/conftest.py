@@ -49,6 +49,20 @@ BROKEN_PAGE = """<!doctype html>
 """
 
 
+# Replaces itself with the clean page the moment axe-core is injected into it, as a click's
+# navigation replaces a page while a check is still running on it.
+RESTLESS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Leaving</title></head>
+<body><main><h1>Leaving</h1></main>
+<script>
+const leave = setInterval(() => {
+  if (window.axe) { clearInterval(leave); location.replace("clean.html"); }
+}, 1);
+</script>
+</body></html>
+"""
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
         pass
@@ -56,10 +70,11 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="session")
 def static_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A loopback HTTP server with /clean.html and /broken.html; yields its base URL."""
+    """A loopback HTTP server with /clean.html, /broken.html and /restless.html; yields its URL."""
     root = tmp_path_factory.mktemp("site")
     (root / "clean.html").write_text(CLEAN_PAGE, encoding="utf-8")
     (root / "broken.html").write_text(BROKEN_PAGE, encoding="utf-8")
+    (root / "restless.html").write_text(RESTLESS_PAGE, encoding="utf-8")
     handler = functools.partial(_QuietHandler, directory=str(root))
     with serve(handler) as url:
         yield url

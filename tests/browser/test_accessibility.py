@@ -37,6 +37,31 @@ def test_broken_page_structure_problems(page):
 """
 
 
+RESTLESS = """
+from pytest_deploygate.accessibility import page_structure_problems
+
+def test_checks_wait_for_the_document_that_stays(page, axe):
+    page.goto("/restless.html")
+    report = axe.check(page, "restless page")
+    assert report.url.endswith("/clean.html"), report.url
+    assert page_structure_problems(page) == []
+"""
+
+
+def test_axe_runs_on_the_settled_document_not_the_one_being_replaced(
+    browser_pytester: pytest.Pytester,
+) -> None:
+    # Given a page that navigates away as soon as axe-core is injected into it
+    browser_pytester.makepyfile(test_restless=RESTLESS)
+
+    # When the axe fixture and the structure checks run on it
+    result = browser_pytester.runpytest_subprocess()
+
+    # Then they wait for the new document and check it, instead of failing with
+    # "Execution context was destroyed" or reporting on the page being left
+    result.assert_outcomes(passed=1)
+
+
 def test_axe_lists_every_violation_and_the_clean_page_passes(
     browser_pytester: pytest.Pytester,
 ) -> None:

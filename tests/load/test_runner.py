@@ -38,7 +38,9 @@ def test_a_run_measures_every_task_and_cancels_what_it_booked(
     names = {e.name for e in result.endpoints}
     assert names >= {"GET services", "GET availability", "POST bookings", "POST cancel"}, names
     assert stub.bookings == {}, "every booking made under load must be cancelled"
-    assert 0 < result.p50_ms <= result.p95_ms <= result.p99_ms
+    # Locust rounds percentiles to whole milliseconds, so a sub-millisecond stub has a p50 of 0;
+    # the average is exact.
+    assert result.avg_ms > 0 and 0 <= result.p50_ms <= result.p95_ms <= result.p99_ms
     assert result.rps > 0
     # Locust's own reports are kept next to the statistics
     for kept in ("run.html", "run.json", "run_stats.csv", "run_failures.csv"):
