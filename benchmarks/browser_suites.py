@@ -37,12 +37,12 @@ def run_once(workers: int, report_dir: Path) -> dict[str, object]:
         "-m",
         "e2e or accessibility",
         "-p",
-        "pytest_deploygate.browser",
+        "pytest_deploygate.browser.plugin",
         "-p",
         "no:cacheprovider",
         "-q",
         f"--html={report_dir / 'report.html'}",
-        "suites",
+        "pytest_deploygate/suites",
     ]
     if workers:
         command += ["-n", str(workers)]

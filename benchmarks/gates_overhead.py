@@ -1,6 +1,6 @@
 """Overhead of the gate engine on 2,000 trivial tests that record metrics (target: <= 5 %).
 
-Runs the same generated project with and without ``pytest_deploygate.gates.hooks`` (each in a
+Runs the same generated project with and without ``pytest_deploygate.gates.plugin`` (each in a
 fresh subprocess, alternating, median of --repeat runs) and prints one JSON document. pytest-html
 is off in both runs so the figure is the gate engine's own: stamping reports, pooling entries,
 evaluating, writing gates.json and the JUnit file.
@@ -33,7 +33,7 @@ base_url = "http://127.0.0.1:9"
 
 TESTS = """
 import pytest
-from pytest_deploygate import metrics
+from pytest_deploygate.session import metrics
 
 @pytest.mark.parametrize("n", range({count}))
 def test_trivial(n):
@@ -53,8 +53,8 @@ COMMON = [
     "-p",
     "no:cacheprovider",
 ]
-WITH_GATES = ["-p", "pytest_deploygate.gates.hooks"]
-WITHOUT_GATES = ["-p", "no:pytest_deploygate.gates.hooks"]
+WITH_GATES = ["-p", "pytest_deploygate.gates.plugin"]
+WITHOUT_GATES = ["-p", "no:pytest_deploygate.gates.plugin"]
 
 
 def timed(project: Path, extra: list[str]) -> tuple[float, float]:

@@ -51,8 +51,10 @@ def free_port() -> int:
 
 def _spawn_platform(port: int, workdir: Path, log: Any) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "reference_app", "--port", str(port), "--no-access-log",
-         "--database-url", f"sqlite:///{workdir / 'bench.db'}"],
+        [
+            *(sys.executable, "-m", "pytest_deploygate.reference", "--port", str(port)),
+            *("--no-access-log", "--database-url", f"sqlite:///{workdir / 'bench.db'}"),
+        ],
         stdout=subprocess.DEVNULL, stderr=log,
         env={k: v for k, v in os.environ.items() if k != "REFERENCE_APP_FAULTS"},
     )  # fmt: skip

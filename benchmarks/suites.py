@@ -40,7 +40,7 @@ def run(suite: str, mode: list[str]) -> tuple[float, int, dict[str, int]]:
         "-p",
         "no:html",
         *mode,
-        f"suites/{suite}",
+        f"pytest_deploygate/suites/{suite}",
     ]
     started = time.perf_counter()
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)

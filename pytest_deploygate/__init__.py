@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from .environments import Credential, DeployGateConfigError, Environment, Platform
-from .masking import Masker
-from .metrics import record_http, record_metric
-from .state import ENVIRONMENT_KEY, MASKER_KEY
+from pytest_deploygate.config.environments import (
+    Credential,
+    DeployGateConfigError,
+    Environment,
+    Platform,
+)
+from pytest_deploygate.masking import Masker
+from pytest_deploygate.session.metrics import record_http, record_metric
+from pytest_deploygate.session.state import ENVIRONMENT_KEY, MASKER_KEY
 
 __all__ = [
     "ENVIRONMENT_KEY",

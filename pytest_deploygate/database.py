@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from .environments import DeployGateConfigError, Environment, read_document
+from pytest_deploygate.config.environments import DeployGateConfigError, Environment, read_document
 
 LATEST = "latest"
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")

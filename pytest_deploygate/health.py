@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 
-from .environments import Environment
-from .masking import Masker
+from pytest_deploygate.config.environments import Environment
+from pytest_deploygate.masking import Masker
 
 HEALTHY, DEGRADED, UNHEALTHY = "healthy", "degraded", "unhealthy"
 _RANK = {HEALTHY: 0, DEGRADED: 1, UNHEALTHY: 2}

@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def suite_path(*names: str) -> list[str]:
     """Absolute paths of ``suites/<name>`` folders (the run's cwd is the pytester folder)."""
-    return [str(REPO / "suites" / name) for name in names]
+    return [str(REPO / "pytest_deploygate" / "suites" / name) for name in names]
 
 
 def run_repository(pytester: pytest.Pytester, *args: str, timeout: float = 240) -> pytest.RunResult:

@@ -6,8 +6,8 @@
 
 from __future__ import annotations
 
-from .model import Case, Feature
-from .nodes import FeatureSchemaError
-from .schema import load_feature
+from pytest_deploygate.features.model import Case, Feature
+from pytest_deploygate.features.nodes import FeatureSchemaError
+from pytest_deploygate.features.schema import load_feature
 
 __all__ = ["Case", "Feature", "FeatureSchemaError", "load_feature"]

@@ -10,8 +10,8 @@ from typing import Any, NoReturn
 
 import yaml
 
-from . import model
-from .variables import NAME, references
+from pytest_deploygate.features import model
+from pytest_deploygate.features.variables import NAME, references
 
 STR = "tag:yaml.org,2002:str"
 INT = "tag:yaml.org,2002:int"

@@ -14,9 +14,20 @@ from typing import Any
 
 import yaml
 
-from . import model
-from .model import ApiCall, Case, Click, Feature, Fill, JsonCheck, Navigate, Save, Step, Verify
-from .nodes import (
+from pytest_deploygate.features import model
+from pytest_deploygate.features.model import (
+    ApiCall,
+    Case,
+    Click,
+    Feature,
+    Fill,
+    JsonCheck,
+    Navigate,
+    Save,
+    Step,
+    Verify,
+)
+from pytest_deploygate.features.nodes import (
     BOOL,
     INT,
     FeatureSchemaError,
@@ -26,7 +37,7 @@ from .nodes import (
     kind_of,
     line_of,
 )
-from .variables import NAME
+from pytest_deploygate.features.variables import NAME
 
 __all__ = ["FeatureSchemaError", "load_feature"]
 

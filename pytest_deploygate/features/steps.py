@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from .assertions import PathMissing, at_path, check, describe
-from .model import (
+from pytest_deploygate.features.assertions import PathMissing, at_path, check, describe
+from pytest_deploygate.features.model import (
     DEFAULT_TIMEOUT_MS,
     TESTID,
     ApiCall,
@@ -27,7 +27,7 @@ from .model import (
     Step,
     Verify,
 )
-from .variables import UndefinedVariable, scope_lookup, substitute
+from pytest_deploygate.features.variables import UndefinedVariable, scope_lookup, substitute
 
 
 class StepFailure(Exception):

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from pytest_deploygate import policy
+from pytest_deploygate.session import policy
 
 #: How many values of one metric recorded by several tests fold into one gate value.
 Fold = Literal["max", "min", "sum", "p95"]

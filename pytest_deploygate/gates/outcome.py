@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from pytest_deploygate import coverage_reports, report, vuln_reports
-from pytest_deploygate.environments import Environment, read_document
+from pytest_deploygate.config.environments import Environment, read_document
+from pytest_deploygate.gates import coverage_reports, report, vuln_reports
 from pytest_deploygate.gates.aggregate import MetricPool
 from pytest_deploygate.gates.endpoints import ANY, Operation
 from pytest_deploygate.gates.evaluate import GateResult, evaluate
 from pytest_deploygate.gates.expressions import Threshold, parse_gate_table
 from pytest_deploygate.masking import Masker
-from pytest_deploygate.state import ENVIRONMENT_KEY, MASKER_KEY, SESSION_KEY
+from pytest_deploygate.session.state import ENVIRONMENT_KEY, MASKER_KEY, SESSION_KEY
 
 _MISSED_SHOWN = 15
 

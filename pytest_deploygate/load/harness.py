@@ -173,7 +173,7 @@ class LoadHarness:
 
 
 def _record(found: Mapping[str, float]) -> None:
-    from pytest_deploygate.metrics import record_metric
+    from pytest_deploygate.session.metrics import record_metric
 
     for name, value in found.items():
         record_metric(name, value)

@@ -10,8 +10,8 @@ from alerting_support import Receiver
 # In-process runs: pytest-playwright's soft-assertion scope does not nest, so leave it out.
 PLUGINS = [
     *("-p", "no:playwright"),
-    *("-p", "pytest_deploygate.gates.hooks"),
-    *("-p", "pytest_deploygate.alerting.hooks"),
+    *("-p", "pytest_deploygate.gates.plugin"),
+    *("-p", "pytest_deploygate.alerting.plugin"),
 ]
 
 SLOW_PAGE_TEST = """

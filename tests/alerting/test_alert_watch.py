@@ -9,9 +9,9 @@ import pytest
 from alerting_support import Receiver
 
 from pytest_deploygate.alerting import AlertManager, AlertsConfig, AlertStateStore, ManualClock
-from pytest_deploygate.alerting.command import build_watch_parser, run_watch_command
 from pytest_deploygate.alerting.rules import AlertRule
 from pytest_deploygate.alerting.watch import health_metrics, watch
+from pytest_deploygate.cli.watch import build_watch_parser, run_watch_command
 
 ALERTS = """
 [alerts]
@@ -80,7 +80,7 @@ def test_the_loop_is_bounded_by_count_or_duration_on_the_injected_clock(tmp_path
 
 def _files(tmp_path: Path, receiver: Receiver) -> list[str]:
     environments = tmp_path / "environments.toml"
-    environments.write_text('[environments.local]\nlaunch = "reference_app"\n')
+    environments.write_text('[environments.local]\nlaunch = "reference"\n')
     alerts = tmp_path / "alerts.toml"
     alerts.write_text(ALERTS.format(state=tmp_path / "state.sqlite", url=receiver.url))
     return [

@@ -86,7 +86,7 @@ def browser_pytester(pytester: pytest.Pytester, static_site: str) -> pytest.Pyte
     pytester.makeini(
         f"""
         [pytest]
-        addopts = -p pytest_deploygate.browser -p no:cacheprovider --base-url {static_site}
+        addopts = -p pytest_deploygate.browser.plugin -p no:cacheprovider --base-url {static_site}
         """
     )
     return pytester

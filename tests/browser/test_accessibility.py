@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_deploygate.accessibility import AxeReport, Violation
+from pytest_deploygate.browser.accessibility import AxeReport, Violation
 
 pytestmark = pytest.mark.skipif(
     not os.access("/usr/bin/chromium", os.X_OK) and not os.environ.get("PLAYWRIGHT_BROWSERS_PATH"),
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 CHECKS = """
-from pytest_deploygate.accessibility import page_structure_problems
+from pytest_deploygate.browser.accessibility import page_structure_problems
 
 def test_clean_page_passes_axe(page, axe):
     page.goto("/clean.html")
@@ -38,7 +38,7 @@ def test_broken_page_structure_problems(page):
 
 
 RESTLESS = """
-from pytest_deploygate.accessibility import page_structure_problems
+from pytest_deploygate.browser.accessibility import page_structure_problems
 
 def test_checks_wait_for_the_document_that_stays(page, axe):
     page.goto("/restless.html")
@@ -118,7 +118,7 @@ def test_axe_lists_every_violation_and_the_clean_page_passes(
 # Writes the metric entries each report carries (the core's transport) to metrics.jsonl.
 METRICS_TO_FILE = """
 import json
-from pytest_deploygate.metrics import entries_of
+from pytest_deploygate.session.metrics import entries_of
 
 def pytest_runtest_logreport(report):
     with open("metrics.jsonl", "a", encoding="utf-8") as out:

@@ -8,8 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from pytest_deploygate import browser
-from pytest_deploygate.browser import BrowserNotFoundError, chromium_launch_args, find_chromium
+from pytest_deploygate.browser import plugin as browser
+from pytest_deploygate.browser.plugin import (
+    BrowserNotFoundError,
+    chromium_launch_args,
+    find_chromium,
+)
 
 SYSTEM_CHROMIUM = "/usr/bin/chromium"
 needs_system_chromium = pytest.mark.skipif(
@@ -97,7 +101,7 @@ def test_the_override_wins_over_pytest_playwright_in_a_real_session(
     # registration called again, as the core's plugin.py may do
     browser_pytester.makeconftest(
         """
-        from pytest_deploygate import browser
+        from pytest_deploygate.browser import plugin as browser
 
         def pytest_configure(config):
             browser.register(config)
@@ -108,7 +112,10 @@ def test_the_override_wins_over_pytest_playwright_in_a_real_session(
 
     # When the session runs with a pytest-playwright option and an explicit executable
     result = browser_pytester.runpytest_subprocess(
-        "--slowmo=1", f"--browser-executable={SYSTEM_CHROMIUM}", "-p", "pytest_deploygate.browser"
+        "--slowmo=1",
+        f"--browser-executable={SYSTEM_CHROMIUM}",
+        "-p",
+        "pytest_deploygate.browser.plugin",
     )
 
     # Then our fixture wrapped theirs: their option and our flags are both there, and a
@@ -124,7 +131,7 @@ def test_a_missing_browser_fails_browser_tests_with_the_install_hint(
     monkeypatch.delenv("DEPLOYGATE_BROWSER_EXECUTABLE", raising=False)
     browser_pytester.makeconftest(
         """
-        from pytest_deploygate import browser
+        from pytest_deploygate.browser import plugin as browser
 
         browser.SYSTEM_CHROMIUM_CANDIDATES = ("/nonexistent/chromium",)
         """

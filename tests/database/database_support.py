@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from reference_app.db import Database
-from reference_app.seed import seed
-from reference_app.settings import Settings
+from pytest_deploygate.reference.db import Database
+from pytest_deploygate.reference.seed import seed
+from pytest_deploygate.reference.settings import Settings
 
 POSTGRES_URL = os.environ.get("DEPLOYGATE_TEST_POSTGRES_URL", "")
 REPO = Path(__file__).resolve().parents[2]
@@ -50,7 +50,7 @@ def run_suite(
         f"--env={env}",
         *([f"--environments-file={environments}"] if environments else []),
         "-p",
-        "pytest_deploygate.gates.hooks",
+        "pytest_deploygate.gates.plugin",
         "-p",
         "no:cacheprovider",
         # The suite needs none of these; each costs seconds of start-up per session.
@@ -58,7 +58,7 @@ def run_suite(
         *("-p", "no:hypothesispytest", "-p", "no:anyio"),
         f"--reports-dir={pytester.path}",
         f"--html={pytester.path / 'report.html'}",
-        os.fspath(REPO / "suites" / "database"),
+        os.fspath(REPO / "pytest_deploygate" / "suites" / "database"),
         *args,
         timeout=120,
     )

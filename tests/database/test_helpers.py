@@ -155,14 +155,14 @@ def test_latency_samples_every_query_n_times(engine: sa.Engine) -> None:
 
 def test_a_missing_sqlite_file_is_unreachable_and_is_not_created(tmp_path: Path) -> None:
     path = tmp_path / "gone.db"
-    env = Environment("local", tmp_path / "environments.toml", launch="reference_app")
+    env = Environment("local", tmp_path / "environments.toml", launch="reference")
 
     with pytest.raises(DatabaseUnreachable) as caught:
         connect(sa.create_engine(f"sqlite:///{path}"), env)
 
     assert str(caught.value) == (
         "environments.toml: [environments.local] database.url (the database of the launched "
-        f"reference_app): could not connect to sqlite:///{path}: database file {path} does not "
+        f"reference): could not connect to sqlite:///{path}: database file {path} does not "
         "exist; check that the platform's database is up"
     )
     assert not path.exists()

@@ -51,7 +51,7 @@ def test_database_down_is_one_error_naming_the_database(
         [
             "*ERROR at setup of test_database_answers_select_1*",
             "environments.toml: [[]environments.local[]] database.url (the database of the "
-            "launched reference_app): could not connect to sqlite:///*/reference.db: database "
+            "launched reference): could not connect to sqlite:///*/reference.db: database "
             "file */reference.db does not exist; check that the platform's database is up",
         ],
         consecutive=False,
@@ -70,7 +70,7 @@ latency_samples = 2
 no_bookings_yet = { query = "SELECT id FROM bookings" }
 
 [environments.local]
-launch = "reference_app"
+launch = "reference"
 
 [environments.local.platform.database]
 expected_version = "2025.01.0"

@@ -15,7 +15,7 @@ ENVIRONMENTS = """
 "db.query_p95_ms" = "< 100"
 
 [environments.pg]
-launch = "reference_app"
+launch = "reference"
 database.url = "${DEPLOYGATE_DB_SUITE_URL}"
 
 [environments.production]

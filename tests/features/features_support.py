@@ -165,7 +165,7 @@ def feature_project(pytester: pytest.Pytester, platform_server: StubPlatform) ->
     pytester.makeini(
         """
         [pytest]
-        addopts = -p pytest_deploygate.features.collector -p no:cacheprovider
+        addopts = -p pytest_deploygate.features.plugin -p no:cacheprovider
                   --strict-markers --run-id=run42
         """
     )

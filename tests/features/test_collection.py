@@ -250,10 +250,8 @@ def test_loading_the_plugin_twice_collects_each_case_once(
 ) -> None:
     # Given the plugin named by -p (ini) and again by a conftest
     write_feature("suites/features/items.feature.yaml", THREE_CASES)
-    feature_project.makeconftest('pytest_plugins = ["pytest_deploygate.features.collector"]')
+    feature_project.makeconftest('pytest_plugins = ["pytest_deploygate.features.plugin"]')
 
-    result = run_inprocess(
-        feature_project, "-p", "pytest_deploygate.features.collector", "--env=stub"
-    )
+    result = run_inprocess(feature_project, "-p", "pytest_deploygate.features.plugin", "--env=stub")
 
     result.assert_outcomes(passed=3)

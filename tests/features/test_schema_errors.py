@@ -276,7 +276,13 @@ def test_environments_and_markers_must_be_known_to_the_project(
 
 def test_the_documented_example_is_valid(tmp_path: Path) -> None:
     """FORMAT.md's full example loads: the documentation cannot drift from the schema."""
-    fmt = Path(__file__).resolve().parents[2] / "suites" / "features" / "FORMAT.md"
+    fmt = (
+        Path(__file__).resolve().parents[2]
+        / "pytest_deploygate"
+        / "suites"
+        / "features"
+        / "FORMAT.md"
+    )
     example = fmt.read_text(encoding="utf-8").split("```yaml\n", 1)[1].split("```", 1)[0]
     path = tmp_path / "example.feature.yaml"
     path.write_text(example, encoding="utf-8")

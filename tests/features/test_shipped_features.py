@@ -21,7 +21,7 @@ def run_features(
     pytester: pytest.Pytester,
     monkeypatch: pytest.MonkeyPatch,
     faults: str,
-    path: str = "suites/features",
+    path: str = "pytest_deploygate/suites/features",
 ) -> pytest.RunResult:
     monkeypatch.setenv("REFERENCE_APP_FAULTS", faults)
     return run_repository(pytester, "--env=local", "-m", "features", str(ROOT / path))
@@ -29,7 +29,11 @@ def run_features(
 
 def _confirmation_line(feature: str) -> int:
     """The line of the feature file's confirmation check."""
-    lines = (ROOT / "suites" / "features" / f"{feature}.feature.yaml").read_text().splitlines()
+    lines = (
+        (ROOT / "pytest_deploygate" / "suites" / "features" / f"{feature}.feature.yaml")
+        .read_text()
+        .splitlines()
+    )
     return 1 + next(i for i, line in enumerate(lines) if "visible: booking-confirmation" in line)
 
 
@@ -54,11 +58,11 @@ def test_broken_confirmation_fails_the_browser_features_naming_the_step(
     result.stdout.fnmatch_lines(
         [
             'step 10 of case "Complete booking flow" '
-            f"(suites/features/booking.feature.yaml:{booking}): verify visible "
+            f"(pytest_deploygate/suites/features/booking.feature.yaml:{booking}): verify visible "
             '[[]data-testid="booking-confirmation"[]]: expected visible, saw absent after '
             "5000 ms on /book/confirmation/BK*",
             'step 8 of case "Pay a booking with the success card" '
-            f"(suites/features/payment.feature.yaml:{payment}): verify visible "
+            f"(pytest_deploygate/suites/features/payment.feature.yaml:{payment}): verify visible "
             '[[]data-testid="booking-confirmation"[]]: expected visible, saw absent*',
         ],
         consecutive=False,
@@ -73,7 +77,10 @@ def test_open_admin_endpoints_fail_the_api_feature_naming_the_step(
 ) -> None:
     # When anonymous callers can reach an admin endpoint
     result = run_features(
-        pytester, monkeypatch, "open-admin-endpoints", "suites/features/api.feature.yaml"
+        pytester,
+        monkeypatch,
+        "open-admin-endpoints",
+        "pytest_deploygate/suites/features/api.feature.yaml",
     )
 
     # Then the access check fails, saying the refusal did not come
@@ -81,7 +88,7 @@ def test_open_admin_endpoints_fail_the_api_feature_naming_the_step(
     result.stdout.fnmatch_lines(
         [
             'step 1 of case "Anonymous callers cannot create services" '
-            "(suites/features/api.feature.yaml:*): api_call POST /api/services: expected status "
+            "(pytest_deploygate/suites/features/api.feature.yaml:*): api_call POST /api/services: expected status "
             "401 or 403, saw 422: *"
         ]
     )

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 # pytest-playwright keeps global state that a nested in-process session trips over.
-GATES_PLUGIN = ("-p", "pytest_deploygate.gates.hooks", "-p", "no:playwright")
+GATES_PLUGIN = ("-p", "pytest_deploygate.gates.plugin", "-p", "no:playwright")
 
 #: A test module that records the given entries through the real metrics transport.
 RECORDING_TEST = """
 import json
-from pytest_deploygate import metrics
+from pytest_deploygate.session import metrics
 
 ENTRIES = json.loads({entries!r})
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_deploygate.coverage_reports import (
+from pytest_deploygate.gates.coverage_reports import (
     CoverageReportError,
     merge,
     read_coverage_report,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from gate_helpers import http, run
 
-from pytest_deploygate.gates.cli import main
+from pytest_deploygate.cli.gate import main
 
 Project = Callable[..., pytest.Pytester]
 

@@ -317,7 +317,7 @@ def test_loading_the_plugin_twice_is_harmless(gate_project: Project) -> None:
     pytester = gate_project(
         {"http.p95_ms": "< 200"},
         entries=FAST,
-        files={"conftest.py": 'pytest_plugins = ["pytest_deploygate.gates.hooks"]\n'},
+        files={"conftest.py": 'pytest_plugins = ["pytest_deploygate.gates.plugin"]\n'},
     )
     result = run(pytester, *GATES_PLUGIN)
     assert result.ret == 0
@@ -348,8 +348,7 @@ def test_explicit_html_path_is_respected(gate_project: Project) -> None:
 def test_endpoint_coverage_reads_the_local_platforms_openapi(pytester: pytest.Pytester) -> None:
     # Given --env=local: the reference platform boots, its /openapi.json lists the operations
     pytester.path.joinpath("environments.toml").write_text(
-        '[gates]\n"api.endpoint_coverage" = ">= 100"\n'
-        '[environments.local]\nlaunch = "reference_app"\n'
+        '[gates]\n"api.endpoint_coverage" = ">= 100"\n[environments.local]\nlaunch = "reference"\n'
     )
     pytester.mkdir("suites")
     pytester.mkdir("suites/api")

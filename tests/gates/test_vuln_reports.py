@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pytest_deploygate.vuln_reports import (
+from pytest_deploygate.gates.vuln_reports import (
     VulnReportError,
     merge,
     normalise_severity,

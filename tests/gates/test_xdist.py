@@ -14,7 +14,7 @@ Project = Callable[..., pytest.Pytester]
 # 24 tests over two suites; each records latencies that depend only on its index.
 SUITE_MODULE = """
 import pytest
-from pytest_deploygate import metrics
+from pytest_deploygate.session import metrics
 
 @pytest.mark.parametrize("n", range(12))
 def test_request(n):
@@ -76,7 +76,7 @@ def test_a_crashed_worker_loses_only_what_it_never_reported(gate_project: Projec
             "suites/api/test_crash.py": """
                 import os
                 import pytest
-                from pytest_deploygate import metrics
+                from pytest_deploygate.session import metrics
 
                 @pytest.mark.parametrize("n", range(6))
                 def test_recorded(n):

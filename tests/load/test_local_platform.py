@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-SUITES = Path(__file__).resolve().parents[2] / "suites" / "performance"
-PLUGINS = ("-p", "pytest_deploygate.load.hooks", "-p", "pytest_deploygate.gates.hooks")
+SUITES = Path(__file__).resolve().parents[2] / "pytest_deploygate" / "suites" / "performance"
+PLUGINS = ("-p", "pytest_deploygate.load.plugin", "-p", "pytest_deploygate.gates.plugin")
 # Light on purpose: 10 users for 3 s; stress steps of 1..4 users (50 % → 200 % of a peak of 2).
 QUICK = ("--load-duration", "3", "--load-ramp-up", "1", "--load-step-duration", "2")
 
@@ -17,7 +17,7 @@ ENVIRONMENTS = """
 "load.error_rate" = "< 0.1"
 
 [environments.local]
-launch = "reference_app"
+launch = "reference"
 credentials.customer = { username = "customer@test.com", password = "TestCustomer123!" }
 load = { normal_users = 1, peak_users = 2 }
 """

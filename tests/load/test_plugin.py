@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from booking_stub import BookingStub
 
-SUITES = Path(__file__).resolve().parents[2] / "suites" / "performance"
+SUITES = Path(__file__).resolve().parents[2] / "pytest_deploygate" / "suites" / "performance"
 # Until plugin.py registers them, the load and gate plugins are named here; twice is harmless.
-PLUGINS = ("-p", "pytest_deploygate.load.hooks", "-p", "pytest_deploygate.gates.hooks")
+PLUGINS = ("-p", "pytest_deploygate.load.plugin", "-p", "pytest_deploygate.gates.plugin")
 QUICK = ("--load-duration", "2", "--load-ramp-up", "0", "-p", "no:cacheprovider")
 
 # A lenient p95 gate: the stub shares two busy cores with the test run; "slow" is a second.

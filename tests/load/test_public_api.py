@@ -17,6 +17,6 @@ def test_public_names() -> None:
 
 def test_locust_is_never_imported_into_the_pytest_process() -> None:
     # Importing it would monkey-patch this process with gevent; the plugin only runs it.
-    import pytest_deploygate.load.hooks  # noqa: F401
+    import pytest_deploygate.load.plugin  # noqa: F401
 
     assert "locust" not in sys.modules and "gevent" not in sys.modules

@@ -15,7 +15,7 @@ from loopback_server import serve
 
 # Imported here, before any in-process inner session: pytester drops modules first imported
 # inside an inner run, and SQLAlchemy does not survive being imported twice in one process.
-import reference_app  # noqa: F401
+import pytest_deploygate.reference  # noqa: F401
 
 TOKEN = "tok-9f8e7d6c5b4a"  # what the loopback server hands out at login
 

@@ -10,7 +10,7 @@ import pytest
 from plugin_support import Run
 
 from pytest_deploygate import DeployGateConfigError, Environment
-from pytest_deploygate.environments import load_environment
+from pytest_deploygate.config.environments import load_environment
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -20,7 +20,7 @@ STAGING = """
     "page.load_ms" = "< 3000"
 
     [environments.local]
-    launch = "reference_app"
+    launch = "reference"
 
     [environments.staging]
     base_url = "https://staging.example.test"
@@ -54,7 +54,7 @@ def test_the_repository_file_defines_the_five_environments() -> None:
     names = ["local", "development"]
     loaded = [load_environment(REPO / "environments.toml", name, environ={}) for name in names]
     # Then local launches the reference app and the contract comes from [platform]
-    assert loaded[0].launch == "reference_app" and loaded[0].platform.test_cards["success"]
+    assert loaded[0].launch == "reference" and loaded[0].platform.test_cards["success"]
     for name in ("staging", "production", "disaster-recovery"):
         with pytest.raises(DeployGateConfigError, match="is not set"):
             load_environment(REPO / "environments.toml", name, environ={})
@@ -164,14 +164,14 @@ def test_interpolation_reads_only_the_selected_environment(
             '[environments.staging]\nbase_url = "http://x"\nlaunch = "docker"\n',
             ["--env=staging"],
             "ERROR: environments.toml: [environments.staging] launch = 'docker' is not known; "
-            "use one of: reference_app",
+            "use one of: reference, reference_app",
             id="unknown-launcher",
         ),
         pytest.param(
             "[environments.staging]\nsensitive = true\n",
             ["--env=staging"],
             "ERROR: environments.toml: [environments.staging] needs base_url (where it is) or "
-            'launch = "reference_app"',
+            'launch = "reference"',
             id="no-target",
         ),
         pytest.param(

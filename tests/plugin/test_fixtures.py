@@ -13,7 +13,7 @@ import pytest_deploygate
 # An inner conftest that writes every metric entry the controller receives, per test phase.
 COLLECT_METRICS = """
     import json
-    from pytest_deploygate.metrics import entries_of
+    from pytest_deploygate.session.metrics import entries_of
 
     SEEN = []
 

@@ -14,12 +14,13 @@ from plugin_support import QUIET, Run
 from repository_run import run_repository, suite_path
 
 REPO = Path(__file__).resolve().parents[2]
-LOCAL = '[environments.local]\nlaunch = "reference_app"\n'
+LOCAL = '[environments.local]\nlaunch = "reference"\n'
 
 RECORD_URL = """
-    import json, os
+    import json
     def pytest_sessionfinish(session):
-        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        # The inner session's own worker id (the environment variable is the outer run's).
+        worker = getattr(session.config, "workerinput", {}).get("workerid", "main")
         with open(f"url-{worker}.json", "w") as handle:
             json.dump(session.config.option.base_url, handle)
 """

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from security_api_support import JWT_SECRET, Tamper, TamperedPlatform
 
-from reference_app import LiveServer, Settings, create_app
+from pytest_deploygate.reference import LiveServer, Settings, create_app
 
 
 @pytest.fixture(scope="module")

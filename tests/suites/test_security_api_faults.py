@@ -20,8 +20,8 @@ from security_api_support import (
     run_suite,
 )
 
-SECURITY = str(REPO / "suites" / "security")
-API = str(REPO / "suites" / "api")
+SECURITY = str(REPO / "pytest_deploygate" / "suites" / "security")
+API = str(REPO / "pytest_deploygate" / "suites" / "api")
 
 
 def test_clean_reference_platform_passes_both_suites(

@@ -1,0 +1,194 @@
+"""The ``deploygate watch`` subcommand: arguments, wiring to environments.toml, output lines."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tomllib
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pytest_deploygate.alerting.clock import Clock
+from pytest_deploygate.alerting.config import parse_alerts
+from pytest_deploygate.alerting.manager import AlertManager, AlertReport
+from pytest_deploygate.alerting.notice import iso
+from pytest_deploygate.alerting.rules import AlertConfigError, parse_duration
+from pytest_deploygate.alerting.state import AlertStateError
+from pytest_deploygate.alerting.watch import STATUS_NAMES, health_probe, watch
+from pytest_deploygate.config.environments import DeployGateConfigError, load_environment
+from pytest_deploygate.masking import Masker
+
+HELP = "poll an environment's health and evaluate alert rules, a bounded number of times"
+# Exit statuses: 0 nothing firing at the end, 1 an alert still firing; the rest as the
+# deploygate command's: 2 the local platform did not start, 4 bad configuration or arguments.
+EXIT_FIRING = 1
+EXIT_NO_PLATFORM = 2
+EXIT_CONFIG = 4
+
+
+def add_watch_arguments(parser: argparse.ArgumentParser) -> None:
+    """The watch options (the deploygate command adds --env and --environments-file itself)."""
+    # Help texts: what the option does, then its default, in one sentence each.
+    parser.add_argument(
+        "--alerts-file",
+        metavar="PATH",
+        help="TOML file holding the [alerts] table (default: the environments file).",
+    )
+    parser.add_argument(
+        "--interval", default="30s", metavar="DURATION", help="time between polls (default: 30s)."
+    )
+    parser.add_argument("--count", type=int, metavar="N", help="stop after N polls.")
+    parser.add_argument(
+        "--duration", metavar="DURATION", help="stop after this long, e.g. 10m (or use --count)."
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="one JSON document per poll (default: text lines)."
+    )
+
+
+def build_watch_parser() -> argparse.ArgumentParser:
+    """A stand-alone parser for ``watch`` (the deploygate command builds its own)."""
+    parser = argparse.ArgumentParser(prog="deploygate watch", description=HELP)
+    parser.add_argument("--env", default="local", metavar="NAME", help="environment to watch.")
+    parser.add_argument("--environments-file", type=Path, metavar="PATH")
+    add_watch_arguments(parser)
+    return parser
+
+
+def run_watch_command(
+    args: argparse.Namespace,
+    *,
+    clock: Clock | None = None,
+    environ: Mapping[str, str] = os.environ,
+    out: Callable[[str], None] = print,
+) -> int:
+    """Run ``deploygate watch``; returns the exit status."""
+    masker = Masker()
+
+    def fail(message: str, status: int = EXIT_CONFIG) -> int:
+        print(f"deploygate watch: {masker(message)}", file=sys.stderr)
+        return status
+
+    if args.count is None and args.duration is None:
+        return fail("give --count N or --duration D (e.g. --count 10), so that the watch ends")
+    if args.count is not None and args.count < 1:
+        return fail(f"--count {args.count} must be 1 or more")
+    try:
+        interval = parse_duration(args.interval, "--interval")
+        duration = None if args.duration is None else parse_duration(args.duration, "--duration")
+        path = _environments_file(args.environments_file)
+        env = load_environment(path, args.env, environ)
+        masker.add(*env.secrets)
+        alerts_path = Path(args.alerts_file) if args.alerts_file else path
+        alerts = parse_alerts(_alerts_table(alerts_path), source=alerts_path.name)
+        manager = AlertManager.for_environment(
+            alerts, env.name, path.parent, clock, environ, masker
+        )
+        if alerts.rules_for(env.name):
+            manager.store.prepare()  # a bad state file is reported now, as a config error
+    except (DeployGateConfigError, AlertConfigError, AlertStateError) as exc:
+        return fail(str(exc))
+    if not alerts.rules_for(env.name):
+        out(f"deploygate watch: no enabled [[alerts.rules]] apply to {env.name!r}; health only")
+
+    launched = None
+    if env.is_local:
+        from pytest_deploygate.session import launch
+
+        try:
+            launched = launch.boot(env.database_url)
+        except RuntimeError as exc:
+            return fail(str(exc), EXIT_NO_PLATFORM)
+        env = env.with_endpoint(launched.url, launched.database_url)
+    try:
+        probe = health_probe(env)
+        show = _json_line if args.json else _text_line
+        result = watch(
+            manager,
+            probe,
+            env.name,
+            interval=interval,
+            count=args.count,
+            duration=duration,
+            clock=clock,
+            on_report=lambda metrics, report: out(masker(show(metrics, report, manager))),
+        )
+    finally:
+        if launched is not None:
+            launched.stop()
+    return EXIT_FIRING if result.firing else 0
+
+
+def _environments_file(given: Path | str | None) -> Path:
+    # As the deploygate command finds it: the given path, else the nearest environments.toml.
+    if given is not None:
+        return Path(given)
+    for folder in (Path.cwd(), *Path.cwd().parents):
+        if (folder / "environments.toml").is_file():
+            return folder / "environments.toml"
+    return Path.cwd() / "environments.toml"
+
+
+def _alerts_table(path: Path) -> Mapping[str, Any] | None:
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise AlertConfigError(
+            f"{path}: alerts file not found; create it or fix the path"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise AlertConfigError(f"{path.name}: not valid TOML: {exc}") from None
+    table = document.get("alerts")
+    if table is not None and not isinstance(table, Mapping):
+        raise AlertConfigError(f"{path.name}: alerts must be a table ([alerts])")
+    return table
+
+
+def _text_line(metrics: Mapping[str, float], report: AlertReport, manager: AlertManager) -> str:
+    status = STATUS_NAMES.get(metrics.get("health.status", 2.0), "unhealthy")
+    bad = sorted(
+        name.split(".")[1]
+        for name, value in metrics.items()
+        if name.endswith(".status") and name.count(".") == 2 and value > 0
+    )
+    lines = [
+        f"{iso(manager.clock.now())} {report.environment}: {status}"
+        + (f" ({', '.join(bad)} not healthy)" if bad else "")
+        + f"; {len(report.firing)} alert(s) firing"
+    ]
+    lines += [
+        f"  {line}" for line in report.lines() if not line.startswith(("OK ", "NOT-MEASURED"))
+    ]
+    return "\n".join(lines)
+
+
+def _json_line(metrics: Mapping[str, float], report: AlertReport, manager: AlertManager) -> str:
+    return json.dumps(
+        {
+            "at": iso(manager.clock.now()),
+            "environment": report.environment,
+            "metrics": dict(metrics),
+            "alerts": [
+                {
+                    "rule": o.rule.name,
+                    "severity": o.rule.severity,
+                    "decision": o.decision,
+                    "value": o.value,
+                    "firing": o.firing,
+                    "deliveries": [
+                        {
+                            "channel": d.channel,
+                            "type": d.channel_type,
+                            "ok": d.ok,
+                            "detail": d.detail,
+                        }
+                        for d in o.deliveries
+                    ],
+                }
+                for o in report.outcomes
+            ],
+        }
+    )

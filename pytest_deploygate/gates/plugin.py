@@ -1,0 +1,281 @@
+"""The gate engine as a pytest plugin: options, metric collection, verdicts and outputs.
+
+When it acts (the rest of the time it stays quiet, e.g. for a project's own unit tests):
+- the pytest-html default (``reports/report.html``, self-contained, previous run rotated aside)
+  applies when ``--env`` is given explicitly and ``--html`` is not;
+- gates are evaluated on the controller when ``--env`` is given, or a ``--coverage-report`` /
+  ``--vuln-report`` is, or an environment is configured and some test belonged to a suite.
+Under pytest-xdist only the controller pools and evaluates; workers only stamp their reports.
+Exit status 99 means: every test passed, but a gate breached (k6 uses the same code).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_deploygate.gates import coverage_reports, report, vuln_reports
+from pytest_deploygate.gates.aggregate import METRICS_PROPERTY, SUITES_PROPERTY, MetricPool
+from pytest_deploygate.gates.catalog import SUITES
+from pytest_deploygate.gates.endpoints import operations_from_openapi
+from pytest_deploygate.gates.evaluate import GateResult
+from pytest_deploygate.gates.expressions import GateConfigError, Threshold
+from pytest_deploygate.gates.outcome import detail_lines, evaluate_run, thresholds_of
+from pytest_deploygate.session import policy
+from pytest_deploygate.session.state import ENVIRONMENT_KEY
+
+GATE_BREACHED_EXIT = 99
+_OPENAPI_FETCHED = pytest.StashKey[bool]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    # Help texts: what the option does, then its default, in one sentence each.
+    group = parser.getgroup("deploygate-gates", "deploygate quality gates")
+    group.addoption(
+        "--coverage-report",
+        dest="deploygate_coverage_reports",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="LCOV, Cobertura XML or coverage.py JSON report for coverage.* gates (repeatable).",
+    )
+    group.addoption(
+        "--vuln-report",
+        dest="deploygate_vuln_reports",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="pip-audit, npm audit (v2) or OSV JSON report for vulnerabilities.* (repeatable).",
+    )
+    group.addoption(
+        "--gate-strict",
+        dest="deploygate_gate_strict",
+        action="store_true",
+        help="a gate whose metric was not measured fails (default: it passes as not measured).",
+    )
+    group.addoption(
+        "--gates-junit",
+        dest="deploygate_gates_junit",
+        metavar="PATH",
+        help="JUnit file with one testcase per gate (default: <reports dir>/gates.xml).",
+    )
+    group.addoption(
+        "--reports-dir",
+        dest="deploygate_reports_dir",
+        metavar="DIR",
+        help="where report.html, gates.json and gates.xml go (default: reports/ in the rootdir).",
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    # tryfirst: the HTML default must be in place before pytest-html reads --html.
+    if hasattr(config, "workerinput") or config.pluginmanager.has_plugin(GateEngine.NAME):
+        return
+    option = config.option
+    reports_dir = Path(option.deploygate_reports_dir or config.rootpath / "reports")
+    if not reports_dir.is_absolute():
+        reports_dir = Path.cwd() / reports_dir
+    junit = Path(option.deploygate_gates_junit or reports_dir / "gates.xml")
+    explicit_env = bool(getattr(option, "deploygate_env", None))
+    engine = GateEngine(
+        config,
+        reports_dir=reports_dir,
+        junit_path=junit if junit.is_absolute() else Path.cwd() / junit,
+        strict=option.deploygate_gate_strict,
+        explicit=explicit_env
+        or bool(option.deploygate_coverage_reports or option.deploygate_vuln_reports),
+    )
+    config.pluginmanager.register(engine, GateEngine.NAME)
+    if explicit_env and not getattr(option, "htmlpath", "unset") and not option.collectonly:
+        latest = reports_dir / "report.html"
+        report.rotate(latest)
+        option.htmlpath = str(latest)
+        option.self_contained_html = True
+
+
+_STAMPS_PLUGIN_NAME = "deploygate-gate-stamps"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # Its report hook wraps every test: only a session that tests an environment registers it.
+    config = session.config
+    if ENVIRONMENT_KEY not in config.stash or config.pluginmanager.has_plugin(_STAMPS_PLUGIN_NAME):
+        return
+    if any(policy.talks_to_environment(item) for item in session.items):
+        config.pluginmanager.register(SuiteStamps(), _STAMPS_PLUGIN_NAME)
+
+
+class SuiteStamps:
+    """Stamps each report with its suites (and once per process, the platform's operations)."""
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        test_report = yield
+        extra: list[tuple[str, Any]] = []
+        if call.when == "setup":
+            # Once per test, on the report every test has (a crash later loses nothing of it);
+            # only tests of a suite carry it, as it would be noise in a user's JUnit file.
+            suites = sorted({mark.name for mark in item.iter_markers() if mark.name in SUITES})
+            if suites:
+                extra.append((SUITES_PROPERTY, suites))
+        elif call.when == "call" and not item.config.stash.get(_OPENAPI_FETCHED, False):
+            entry = _openapi_entry(item)
+            if entry is not None:
+                extra.append((METRICS_PROPERTY, [entry]))
+        if extra:
+            test_report.user_properties = [*test_report.user_properties, *extra]
+        return test_report
+
+
+def _openapi_entry(item: pytest.Item) -> dict[str, Any] | None:
+    """Once per process, and only when a gate wants it: the platform's OpenAPI operations,
+    fetched from the first test that already talks to the platform (its ``base_url``)."""
+    config = item.config
+    if "api.endpoint_coverage" not in config.stash[ENVIRONMENT_KEY].gates:
+        config.stash[_OPENAPI_FETCHED] = True
+        return None
+    base_url = getattr(item, "funcargs", {}).get("base_url")
+    if not (isinstance(base_url, str) and base_url):
+        return None  # ask again with the next test
+    config.stash[_OPENAPI_FETCHED] = True
+    operations = _fetch_operations(config, base_url)
+    if not operations:
+        return None
+    return {"kind": "operations", "source": "openapi", "operations": operations}
+
+
+def _fetch_operations(config: pytest.Config, base_url: str) -> list[str]:
+    """The platform's OpenAPI operations, fetched where the platform is (the worker under xdist)."""
+    import httpx  # here, not at the top: most runs never need it and it is slow to import
+
+    env = config.stash[ENVIRONMENT_KEY]
+    path = env.platform.endpoints.get("openapi", "/openapi.json")
+    try:
+        response = httpx.get(base_url.rstrip("/") + path, timeout=3.0)
+        document = response.json() if response.status_code == 200 else None
+    except Exception:  # best effort: without the document, [platform.endpoints] is the list
+        return []
+    if not isinstance(document, dict):
+        return []
+    return [str(operation) for operation in operations_from_openapi(document)]
+
+
+class GateEngine:
+    """The controller's gate state and hooks (registered once, on the controller only)."""
+
+    NAME = "deploygate-gates"
+
+    def __init__(
+        self,
+        config: pytest.Config,
+        *,
+        reports_dir: Path,
+        junit_path: Path,
+        strict: bool,
+        explicit: bool,
+    ) -> None:
+        self.config = config
+        self.reports_dir = reports_dir
+        self.junit_path = junit_path
+        self.strict = strict
+        self.explicit = explicit
+        self.started = time.time()
+        self.pool = MetricPool()
+        self.thresholds: dict[str, Threshold] = {}
+        self.coverage: coverage_reports.CoverageSummary | None = None
+        self.vulns: vuln_reports.VulnSummary | None = None
+        self.saw_suite = False
+        self.results: list[GateResult] | None = None
+        self.document: dict[str, Any] | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.explicit or self.saw_suite
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """Validate the gate tables and read the inputs before any test runs."""
+        option = self.config.option
+        try:
+            self.thresholds = thresholds_of(self.config.stash.get(ENVIRONMENT_KEY, None))
+            if option.deploygate_coverage_reports:
+                self.coverage = coverage_reports.merge(
+                    coverage_reports.read_coverage_report(Path(path))
+                    for path in option.deploygate_coverage_reports
+                )
+            if option.deploygate_vuln_reports:
+                self.vulns = vuln_reports.merge(
+                    vuln_reports.read_vuln_report(Path(path))
+                    for path in option.deploygate_vuln_reports
+                )
+        except (
+            GateConfigError,
+            coverage_reports.CoverageReportError,
+            vuln_reports.VulnReportError,
+        ) as exc:
+            raise pytest.UsageError(str(exc)) from None
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Pool outcomes and entries (reports from xdist workers arrive here too)."""
+        self.pool.add_report(report)
+        if not self.saw_suite and report.when == "setup":
+            self.saw_suite = any(prop[0] == SUITES_PROPERTY for prop in report.user_properties)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        # tryfirst: before pytest-html's trylast sessionfinish asks for the summary.
+        if not self.active or self.results is not None or self.config.option.collectonly:
+            return
+        self.results, self.document = evaluate_run(
+            self.config,
+            self.pool,
+            self.thresholds,
+            coverage=self.coverage,
+            vulns=self.vulns,
+            strict=self.strict,
+            started=self.started,
+            exitstatus=int(session.exitstatus),
+        )
+        report.write_json(self.reports_dir / "gates.json", self.document)
+        self.junit_path.parent.mkdir(parents=True, exist_ok=True)
+        self.junit_path.write_text(report.junit_xml(self.results, "deploygate.gates"), "utf-8")
+        if session.exitstatus == pytest.ExitCode.OK and any(r.breached for r in self.results):
+            session.exitstatus = GATE_BREACHED_EXIT
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.results is None:
+            return
+        terminalreporter.write_sep("=", "deploygate quality gates")
+        if not self.results:
+            terminalreporter.write_line(
+                "no gates configured: add a [gates] table to the environments file"
+            )
+        for line in report.table_lines(self.results):
+            terminalreporter.write_line(line)
+        for line in detail_lines(self.document or {}):
+            terminalreporter.write_line(line)
+        breached = any(r.breached for r in self.results)
+        terminalreporter.write_line(
+            "gates: " + report.summary_line(self.results), red=breached, green=not breached
+        )
+        terminalreporter.write_line(f"gates written to {self.reports_dir / 'gates.json'}")
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_report_title(self, report: Any) -> None:
+        env = self.config.stash.get(ENVIRONMENT_KEY, None)
+        if self.active and env is not None:
+            report.title = f"deploygate: {env.name}"
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_summary(
+        self, prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session
+    ) -> None:
+        if self.document is not None:
+            prefix.insert(0, report.html_summary(self.document))

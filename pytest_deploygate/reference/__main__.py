@@ -1,0 +1,61 @@
+"""`python -m pytest_deploygate.reference --port 8000 [--database-url URL] [--faults a,b]`."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+
+import uvicorn
+
+from .app import create_app
+from .faults import FAULT_DESCRIPTIONS, parse_faults
+from .settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m pytest_deploygate.reference",
+        description="Run the reference booking platform.",
+        epilog="Faults: " + "; ".join(f"{k} ({v})" for k, v in FAULT_DESCRIPTIONS.items()),
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
+    parser.add_argument(
+        "--database-url",
+        help="SQLAlchemy URL (default: $DATABASE_URL or sqlite:///reference_app.db)",
+    )
+    parser.add_argument(
+        "--faults", help="comma-separated faults to switch on (default: $REFERENCE_APP_FAULTS)"
+    )
+    parser.add_argument(
+        "--no-access-log", action="store_true", help="do not log each request (for benchmarks)"
+    )
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env(os.environ)
+        if args.database_url:
+            settings = dataclasses.replace(settings, database_url=args.database_url)
+        if args.faults is not None:
+            settings = dataclasses.replace(settings, faults=parse_faults(args.faults, "--faults"))
+    except ValueError as exc:
+        print(f"reference platform: {exc}", file=sys.stderr)
+        return 2
+    if settings.faults:
+        print(
+            f"reference platform: faults on: {', '.join(sorted(settings.faults))}", file=sys.stderr
+        )
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        server_header=False,
+        log_level="info",
+        access_log=not args.no_access_log,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

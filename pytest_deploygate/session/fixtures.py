@@ -1,0 +1,114 @@
+"""The public fixtures: deploy_env, base_url, api, admin_api, customer_api, platform, db."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pytest_deploygate.config.environments import Environment, Platform
+from pytest_deploygate.session.state import ENVIRONMENT_KEY, MASKER_KEY, SESSION_KEY
+
+if TYPE_CHECKING:
+    from pytest_deploygate.session.http import InstrumentedClient
+
+
+@pytest.fixture(scope="session")
+def deploy_env(pytestconfig: pytest.Config) -> Environment:
+    """The environment selected with --env, resolved (secrets interpolated) and reachable."""
+    env = pytestconfig.stash.get(ENVIRONMENT_KEY, None)
+    if env is None:
+        pytest.skip("deploygate is inactive: no environments.toml (pass --environments-file)")
+    return env
+
+
+@pytest.fixture(scope="session")
+def platform(deploy_env: Environment) -> Platform:
+    """The platform contract: endpoints, data-testid selectors, expected headers, test cards."""
+    return deploy_env.platform
+
+
+@pytest.fixture
+def api(
+    base_url: str | None, deploy_env: Environment, pytestconfig: pytest.Config
+) -> Iterator[InstrumentedClient]:
+    """An anonymous instrumented httpx client on the environment's base URL."""
+    with _client(base_url or deploy_env.base_url, pytestconfig) as client:
+        yield client
+
+
+@pytest.fixture
+def admin_api(
+    base_url: str | None, deploy_env: Environment, pytestconfig: pytest.Config
+) -> Iterator[InstrumentedClient]:
+    """An instrumented client logged in with the environment's ``admin`` credentials."""
+    with _client(base_url or deploy_env.base_url, pytestconfig) as client:
+        client.authorize(_token(client, deploy_env, "admin", pytestconfig))
+        yield client
+
+
+@pytest.fixture
+def customer_api(
+    base_url: str | None, deploy_env: Environment, pytestconfig: pytest.Config
+) -> Iterator[InstrumentedClient]:
+    """An instrumented client logged in with the environment's ``customer`` credentials."""
+    with _client(base_url or deploy_env.base_url, pytestconfig) as client:
+        client.authorize(_token(client, deploy_env, "customer", pytestconfig))
+        yield client
+
+
+@pytest.fixture(scope="session")
+def db(deploy_env: Environment) -> Iterator[Any]:
+    """A SQLAlchemy engine on the environment's database; skips when it has no database.url."""
+    if not deploy_env.database_url:
+        pytest.skip(
+            f"environment {deploy_env.name} has no database.url "
+            f"(add it to [environments.{deploy_env.name}])"
+        )
+    from pytest_deploygate.database import (
+        create_engine,  # lazy: SQLAlchemy is heavy, most runs never need it
+    )
+
+    engine = create_engine(deploy_env.database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def deploygate_run_id(pytestconfig: pytest.Config) -> str:
+    """This run's id, shared by xdist workers; name test data ``deploygate-<run id>``."""
+    return pytestconfig.stash[SESSION_KEY].run_id
+
+
+def _client(base_url: str | None, config: pytest.Config) -> InstrumentedClient:
+    from pytest_deploygate.session.http import InstrumentedClient
+
+    if not base_url:
+        pytest.skip("the environment has no base_url")
+
+    return InstrumentedClient(base_url=base_url, masker=config.stash[MASKER_KEY])
+
+
+def _token(client: InstrumentedClient, env: Environment, role: str, config: pytest.Config) -> str:
+    """Log in once per session and role; the token is cached and masked from then on."""
+    cache = config.stash[SESSION_KEY].tokens
+    if role in cache:
+        return cache[role]
+    if role not in env.credentials:
+        pytest.skip(f"environment {env.name} has no credentials.{role}")
+    credential = env.credentials[role]
+    login = env.platform.endpoint("login")
+    response = client.post(
+        login, json={"email": credential.username, "password": credential.password}
+    )
+    if response.status_code != 200:
+        pytest.fail(
+            f"login as {role} on {env.name} failed: POST {login} answered "
+            f"{response.status_code}; check credentials.{role} in [environments.{env.name}]",
+            pytrace=False,
+        )
+    token = str(response.json()["accessToken"])
+    config.stash[MASKER_KEY].add(token)
+    cache[role] = token
+    return token

@@ -1,0 +1,49 @@
+"""Boots the reference platform in-process for ``--env=local`` (uvicorn in a daemon thread)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class LocalPlatform:
+    """A running reference platform: its URL, its temporary database, and how to stop it."""
+
+    url: str
+    database_url: str
+    jwt_secret: str  # a secret: lets the security suite sign an expired token
+    server: Any
+    workdir: Path
+
+    def stop(self) -> None:
+        self.server.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def boot(database_url: str | None = None) -> LocalPlatform:
+    """Start the platform on a free loopback port with a temporary SQLite database.
+
+    ``REFERENCE_APP_FAULTS`` and the other ``REFERENCE_APP_*`` variables are honoured, so the
+    same run can prove a suite goes red. Raises RuntimeError with one line on any start-up error.
+    """
+    workdir = Path(tempfile.mkdtemp(prefix="deploygate-local-"))
+    url = database_url or f"sqlite:///{workdir / 'reference.db'}"
+    try:
+        from pytest_deploygate.reference import LiveServer, Settings, create_app
+
+        settings = replace(Settings.from_env(), database_url=url)
+        server = LiveServer(create_app(settings), port=0).start()
+    except Exception as exc:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise RuntimeError(f"the reference platform (--env=local) did not start: {exc}") from exc
+    return LocalPlatform(
+        url=server.url,
+        database_url=url,
+        jwt_secret=settings.jwt_secret,
+        server=server,
+        workdir=workdir,
+    )

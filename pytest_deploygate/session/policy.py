@@ -1,0 +1,162 @@
+"""The safety policy: suite markers, sensitive/destructive refusals, environments()/requires(),
+and the preflight reachability check."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pytest
+
+from pytest_deploygate.config.environments import Environment
+
+SUITES = (
+    "security",
+    "api",
+    "e2e",
+    "accessibility",
+    "performance",
+    "load",
+    "stress",
+    "smoke",
+    "health",
+    "features",
+    "database",
+)
+
+MARKERS: dict[str, str] = {
+    **{suite: f"the {suite} suite (applied to suites/{suite}/ automatically)" for suite in SUITES},
+    "load": "a load test (Locust); implies destructive, and on a sensitive environment also "
+    "needs --allow-load",
+    "stress": "a stress test (stepped load); implies destructive like load",
+    "unit": "a unit test of your own",
+    "integration": "an integration test of your own",
+    "destructive": "creates data or puts load on the target; skipped on sensitive "
+    "environments unless --allow-destructive",
+    "environments(*names)": "run only on the named environments, e.g. environments('local')",
+    "requires(*parts)": "needs these parts configured (database, a service name, a credential "
+    "role), else skipped with the reason",
+}
+
+LOAD_MARKERS = ("load", "stress")
+
+
+def talks_to_environment(item: pytest.Item) -> bool:
+    """Whether running ``item`` needs the environment up (boot for local, else preflight).
+
+    True for tests in a suite (by folder or marker) and tests using a deploygate fixture:
+    every one depends on ``deploy_env``, so the fixture closure shows it. Not by fixture name
+    alone: a project's own ``platform`` or ``api`` fixture must not boot anything.
+    """
+    markers = {marker.name for marker in item.iter_markers()}
+    if "skip" in markers:
+        return False
+    return "deploy_env" in getattr(item, "fixturenames", ()) or not markers.isdisjoint(SUITES)
+
+
+def suite_of(parts: Sequence[str]) -> str | None:
+    """The suite a test file belongs to, from a path like ``.../suites/smoke/test_x.py``."""
+    for index in range(len(parts) - 2, -1, -1):
+        if parts[index] == "suites" and parts[index + 1] in SUITES:
+            return parts[index + 1]
+    return None
+
+
+def apply_markers(item: pytest.Item) -> None:
+    """Folder → suite marker; load and stress imply destructive."""
+    markers = {marker.name for marker in item.iter_markers()}
+    suite = suite_of(item.path.parts)
+    if suite is not None and suite not in markers:
+        item.add_marker(suite)
+    if not markers.isdisjoint(LOAD_MARKERS) and "destructive" not in markers:
+        item.add_marker("destructive")
+
+
+@dataclass(frozen=True)
+class Decision:
+    reason: str
+    refused_by_policy: bool = False  # counted in the policy summary line
+
+
+def decide(
+    item: pytest.Item, env: Environment, allow_destructive: bool, allow_load: bool
+) -> Decision | None:
+    """Why ``item`` must not run on ``env``, or None when it may."""
+    only = item.get_closest_marker("environments")
+    if only is not None and env.name not in only.args:
+        names = ", ".join(map(str, only.args))
+        return Decision(f"runs only on {names}; this is {env.name}")
+    requires = item.get_closest_marker("requires")
+    for part in requires.args if requires is not None else ():
+        missing = _missing(env, str(part))
+        if missing:
+            return Decision(missing)
+    if env.sensitive and item.get_closest_marker("destructive"):
+        if not allow_destructive:
+            return Decision(
+                f"destructive test refused on sensitive environment {env.name}; "
+                "pass --allow-destructive to run it",
+                refused_by_policy=True,
+            )
+        load = [m for m in LOAD_MARKERS if item.get_closest_marker(m)]
+        if load and not allow_load:
+            return Decision(
+                f"{load[0]} test refused on sensitive environment {env.name}; "
+                "pass --allow-load as well to run it",
+                refused_by_policy=True,
+            )
+    return None
+
+
+def _missing(env: Environment, part: str) -> str | None:
+    where = f"[environments.{env.name}]"
+    if part == "database":
+        if env.database_url or env.is_local:
+            return None
+        return f"requires database: {env.name} has no database.url (add it to {where})"
+    if part in env.services or part in env.credentials:
+        return None
+    return (
+        f"requires {part}: not configured for {env.name} "
+        f"(add services.{part} or credentials.{part} to {where})"
+    )
+
+
+def policy_line(env: Environment, skipped: int, allow_destructive: bool) -> str:
+    """The line shown in the terminal summary and the report header."""
+    if not env.sensitive:
+        return f"{env.name} is not sensitive: destructive tests allowed"
+    if allow_destructive:
+        return f"{env.name} is sensitive: destructive tests allowed by --allow-destructive"
+    return (
+        f"policy skipped {skipped} destructive test{'s' if skipped != 1 else ''} on {env.name} "
+        "(sensitive); pass --allow-destructive to run them"
+    )
+
+
+def preflight(env: Environment) -> str | None:
+    """Check once that the environment answers HTTP; an error line, or None when reachable.
+
+    Any HTTP answer counts (a 503 health is the suites' business); only no answer after the
+    bounded attempts is "unreachable".
+    """
+    import httpx  # lazy: sessions that never reach an environment don't pay for it
+
+    assert env.base_url is not None
+    url = env.base_url + env.preflight.path
+    attempts = max(1, env.preflight.attempts)
+    error = ""
+    for attempt in range(attempts):
+        try:
+            httpx.get(url, timeout=env.preflight.timeout_seconds)
+            return None
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        if attempt + 1 < attempts:
+            time.sleep(0.5 * (attempt + 1))
+    return (
+        f"deploygate: environment {env.name} is unreachable: GET {url} failed {attempts} "
+        f"time{'s' if attempts != 1 else ''} ({error}); check base_url in "
+        f"[environments.{env.name}] and the network, or pass --no-preflight"
+    )

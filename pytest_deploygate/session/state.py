@@ -1,0 +1,31 @@
+"""Session state shared between the plugin's modules, kept on ``config.stash``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from pytest_deploygate.config.environments import Environment
+from pytest_deploygate.masking import Masker
+
+
+@dataclass
+class Session:
+    """What one pytest process knows about its deploygate run."""
+
+    run_id: str
+    allow_destructive: bool = False
+    allow_load: bool = False
+    preflight: bool = True
+    policy_skipped: int = 0
+    launched: Any = None  # the running local platform, if --env=local booted one
+    tokens: dict[str, str] = field(default_factory=dict)
+
+
+ENVIRONMENT_KEY = pytest.StashKey[Environment]()
+MASKER_KEY = pytest.StashKey[Masker]()
+SESSION_KEY = pytest.StashKey[Session]()
+# Set on items the safety policy refused, so their reports can be counted on the controller.
+POLICY_SKIP_KEY = pytest.StashKey[str]()

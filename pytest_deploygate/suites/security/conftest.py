@@ -1,0 +1,57 @@
+"""Fixtures of the security suite: the contract, a second customer, test bookings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from pytest_deploygate.suites.api.contract import SecurityContract, security_contract
+from pytest_deploygate.suites.security.tokens import claims_of
+
+# The burst exhausts this client's budget on the rate-limited endpoint for a whole window, so
+# it runs after everything else that might call that endpoint in the same session.
+RUNS_LAST = "test_security_rate_limit.py"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    last = [item for item in items if item.path.name == RUNS_LAST]
+    if last:
+        items[:] = [item for item in items if item.path.name != RUNS_LAST] + last
+
+
+@pytest.fixture(scope="session")
+def security(platform: Any) -> SecurityContract:
+    """What the platform promises about security ([platform.security], seed defaults)."""
+    return security_contract(platform)
+
+
+@pytest.fixture
+def customer_token(customer_api: httpx.Client) -> str:
+    """The signed-in customer's bearer token (a real one, to forge variants from)."""
+    header = customer_api.headers.get("Authorization", "")
+    token = str(header).partition(" ")[2]
+    assert token.count(".") == 2, "customer_api carries no JWT bearer token to forge from"
+    claims_of(token)  # fails loudly when the platform's tokens are not JWTs
+    return token
+
+
+@pytest.fixture
+def bearer(base_url: str | None, deploy_env: Any) -> Iterator[Callable[[str], httpx.Client]]:
+    """``bearer(token)``: a fresh client that sends ``token`` (never mutate shared clients)."""
+    clients: list[httpx.Client] = []
+
+    def make(token: str) -> httpx.Client:
+        client = httpx.Client(
+            base_url=base_url or deploy_env.base_url,
+            timeout=10.0,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()

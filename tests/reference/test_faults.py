@@ -1,0 +1,213 @@
+"""Each fault removes exactly the protection it names: present when off, gone when on."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+from collections.abc import Callable
+
+import pytest
+import sqlalchemy as sa
+from refapp_support import Platform, StartPlatform, booking_body
+
+from pytest_deploygate.reference import FAULTS
+from pytest_deploygate.reference.settings import SCHEMA_VERSION
+
+
+def security_headers(p: Platform) -> bool:
+    headers = p.client.get("/api/health").headers
+    return headers.get("x-frame-options") == "DENY" and "content-security-policy" in headers
+
+
+def rate_limit(p: Platform) -> bool:
+    statuses = [
+        p.client.post("/api/chat", json={"message": f"Test message {i}"}).status_code
+        for i in range(101)
+    ]
+    return 429 in statuses
+
+
+def admin_endpoints_closed(p: Platform) -> bool:
+    response = p.client.post(
+        "/api/services", json={"name": "Sneaky service", "durationMinutes": 30, "price": 1}
+    )
+    return response.status_code == 401
+
+
+def _unsigned_admin_token() -> str:
+    def part(data: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    now = int(time.time())
+    claims = {"sub": "1", "role": "admin", "iat": now, "exp": now + 600}
+    return f"{part({'alg': 'none'})}.{part(claims)}."
+
+
+def unsigned_jwt_refused(p: Platform) -> bool:
+    response = p.client.get(
+        "/api/bookings", headers={"Authorization": f"Bearer {_unsigned_admin_token()}"}
+    )
+    return response.status_code == 401
+
+
+def object_level_authorisation(p: Platform) -> bool:
+    booking = p.book(headers=p.auth("customer")).json()
+    response = p.client.get(f"/api/bookings/{booking['id']}", headers=p.auth("customer2"))
+    return response.status_code == 403
+
+
+def input_validation(p: Platform) -> bool:
+    chat = p.client.post("/api/chat", json={"message": '<script>alert("xss")</script>'})
+    day, slot = p.free_slot()
+    body = booking_body(day, slot)
+    body["customerDetails"]["name"] = "<b>injected</b>"
+    booking = p.client.post("/api/bookings", json=body)
+    if booking.status_code == 201:
+        page = p.client.get(f"/book/confirmation/{booking.json()['reference']}").text
+        assert "<b>injected</b>" in page, "the fault should reflect the markup unescaped"
+    return chat.status_code in (400, 422) and booking.status_code == 422
+
+
+def no_stack_traces(p: Platform) -> bool:
+    response = p.client.post("/api/bookings", json={"test": "payload"})
+    return response.status_code == 422 and "Traceback" not in response.text
+
+
+def no_double_booking(p: Platform) -> bool:
+    day, slot = p.free_slot("manicure")
+    first = p.client.post("/api/bookings", json=booking_body(day, slot, "manicure"))
+    second = p.client.post("/api/bookings", json=booking_body(day, slot, "manicure"))
+    assert first.status_code == 201, first.text
+    return second.status_code == 409
+
+
+def fast_api(p: Platform) -> bool:
+    # Not a speed measurement: the fault adds a fixed 300 ms, the clean app never waits.
+    fastest = min(p.client.get("/api/services").elapsed.total_seconds() for _ in range(5))
+    return fastest < 0.25
+
+
+def _submit_booking_form(p: Platform) -> str:
+    day, slot = p.free_slot()
+    response = p.client.post(
+        "/book",
+        follow_redirects=True,
+        data={
+            "service": "haircut",
+            "date": day,
+            "time": slot,
+            "name": "Jo Soap",
+            "email": "jo@example.com",
+            "phone": "+27123456789",
+        },
+    )
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+def confirmation_shown(p: Platform) -> bool:
+    page = _submit_booking_form(p)
+    return bool(re.search(r'data-testid="booking-reference">BK[A-Z0-9]{8}<', page))
+
+
+def payments_succeed(p: Platform) -> bool:
+    booking = p.book().json()
+    response = p.client.post(
+        "/api/payments",
+        json={
+            "bookingId": booking["id"],
+            "cardNumber": "4242424242424242",
+            "expiry": "12/34",
+            "cvc": "123",
+        },
+    )
+    return response.status_code == 201
+
+
+def labelled_forms(p: Platform) -> bool:
+    day, slot = p.free_slot()
+    page = p.client.get("/book", params={"service": "haircut", "date": day, "time": slot}).text
+    return all(f'<label for="{name}">' in page for name in ("name", "email", "phone")) and (
+        'alt=""' in page
+    )
+
+
+def database_up(p: Platform) -> bool:
+    health = p.client.get("/api/health")
+    services = p.client.get("/api/services")
+    if health.status_code == 503:
+        assert health.json()["checks"]["database"][0]["status"] == "fail"
+        assert services.status_code == 503
+        assert services.json() == {"error": "database unavailable"}
+    return health.status_code == 200 and services.status_code == 200
+
+
+def _schema(p: Platform) -> tuple[str, set[str]]:
+    engine = sa.create_engine(p.settings.database_url)
+    with engine.connect() as conn:
+        version = conn.execute(sa.text("SELECT version FROM schema_migrations")).scalar_one()
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("bookings")}
+    engine.dispose()
+    return version, columns
+
+
+def current_schema(p: Platform) -> bool:
+    return _schema(p)[0] == SCHEMA_VERSION
+
+
+def complete_schema(p: Platform) -> bool:
+    assert p.book().status_code == 201  # the app keeps working without the column
+    return "notes" in _schema(p)[1]
+
+
+PROTECTIONS: dict[str, Callable[[Platform], bool]] = {
+    "no-security-headers": security_headers,
+    "no-rate-limit": rate_limit,
+    "open-admin-endpoints": admin_endpoints_closed,
+    "accept-unsigned-jwt": unsigned_jwt_refused,
+    "bola": object_level_authorisation,
+    "no-input-validation": input_validation,
+    "leaky-500s": no_stack_traces,
+    "double-booking": no_double_booking,
+    "slow-api": fast_api,
+    "broken-confirmation": confirmation_shown,
+    "payment-always-declines": payments_succeed,
+    "inaccessible-forms": labelled_forms,
+    "database-down": database_up,
+    "stale-schema": current_schema,
+    "drop-column": complete_schema,
+}
+
+
+def test_every_fault_has_a_proof() -> None:
+    assert set(PROTECTIONS) == FAULTS
+
+
+@pytest.mark.parametrize("fault", sorted(PROTECTIONS))
+def test_fault_removes_its_protection(
+    start_platform: StartPlatform, platform: Platform, fault: str
+) -> None:
+    protected = PROTECTIONS[fault]
+    # Given a clean platform (a fresh one where the probe uses up a rate limit), it holds.
+    clean = start_platform() if fault == "no-rate-limit" else platform
+    assert protected(clean), f"clean platform lacks the protection {fault} removes"
+    # When the fault is switched on, it is gone.
+    assert not protected(start_platform(faults=frozenset({fault}))), f"{fault} changed nothing"
+
+
+def test_leaky_500s_shows_a_stack_trace(start_platform: StartPlatform) -> None:
+    leaky = start_platform(faults=frozenset({"leaky-500s"}))
+    response = leaky.client.post("/api/bookings", json={"test": "payload"})
+    assert response.status_code == 500 and "Traceback (most recent call last)" in response.text
+
+
+def test_payment_always_declines_on_the_page_too(start_platform: StartPlatform) -> None:
+    faulty = start_platform(faults=frozenset({"payment-always-declines"}))
+    reference = faulty.book().json()["reference"]
+    page = faulty.client.post(
+        f"/pay/{reference}",
+        data={"card": "4242424242424242", "expiry": "12/34", "cvc": "123", "key": "k"},
+    )
+    assert page.status_code == 402 and 'data-testid="payment-declined"' in page.text
