@@ -8,11 +8,9 @@ Every connection is made read-only before its first statement (``PRAGMA query_on
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,144 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from pytest_deploygate.config.environments import DeployGateConfigError, Environment, read_document
-
-LATEST = "latest"
-_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-Value = str | int | float | bool
-
-
-@dataclass(frozen=True)
-class Verification:
-    """A verification query: it must return ``rows`` rows (or at least ``min_rows``), and its
-    first column of the first row must equal ``value`` when one is given."""
-
-    name: str
-    query: str
-    min_rows: int = 1
-    rows: int | None = None
-    value: Value | None = None
-
-
-# The reference booking platform's contract (environments.toml repeats it; override there).
-DEFAULT_TABLES: Mapping[str, tuple[str, ...]] = {
-    table: tuple(columns.split())
-    for table, columns in {
-        "schema_migrations": "version applied_at",
-        "users": "id email name password_hash role",
-        "services": "id name description duration_minutes price_cents currency",
-        "employees": "id name role working_hours",
-        "employee_services": "employee_id service_id",
-        "bookings": "id reference service_id employee_id scheduled_date scheduled_time "
-        "duration_minutes customer_name customer_email customer_phone notes status "
-        "payment_status owner_id created_at",
-        "slot_claims": "employee_id slot_date slot_time booking_id",
-        "payments": "id booking_id amount_cents currency status card_last4 idempotency_key "
-        "request_fingerprint response_status response_body created_at",
-    }.items()
-}
-
-
-# Known schema versions of the reference platform, oldest first ("latest" is the last).
-DEFAULT_VERSIONS = ("2025.01.0", "2026.11.1")
-
-# The seed's rollback verification: key data present and consistent.
-DEFAULT_VERIFY = (
-    Verification("services_published", "SELECT id FROM services"),
-    Verification("admin_account", "SELECT id FROM users WHERE role = 'admin'"),
-    Verification(
-        "bookings_have_services",
-        "SELECT count(*) FROM bookings b LEFT JOIN services s ON s.id = b.service_id "
-        "WHERE s.id IS NULL",
-        value=0,
-    ),
-    Verification(
-        "active_bookings_hold_their_slot",
-        "SELECT count(*) FROM bookings b WHERE b.status <> 'cancelled' "
-        "AND NOT EXISTS (SELECT 1 FROM slot_claims c WHERE c.booking_id = b.id)",
-        value=0,
-    ),
-)
-
-# Representative reads of the booking flow, timed for the db.query_p95_ms gate.
-DEFAULT_LATENCY: Mapping[str, str] = {
-    "services": "SELECT id, name, duration_minutes, price_cents, currency FROM services",
-    "claims_of_a_day": "SELECT employee_id, slot_time FROM slot_claims "
-    "WHERE slot_date = CURRENT_DATE",
-    "booking_by_reference": "SELECT id, status FROM bookings WHERE reference = 'BK00000000'",
-}
-
-
-@dataclass(frozen=True)
-class DatabaseContract:
-    """What the database of a deployed platform must look like (``[platform.database]``);
-    the defaults are the reference platform's."""
-
-    tables: Mapping[str, tuple[str, ...]] = field(
-        default_factory=lambda: DEFAULT_TABLES, repr=False
-    )
-    # The seed's getCurrentSchemaVersion: the newest row of schema_migrations.
-    version_query: str = "SELECT version FROM schema_migrations ORDER BY applied_at DESC LIMIT 1"
-    versions: tuple[str, ...] = DEFAULT_VERSIONS
-    expected_version: str = LATEST
-    verify: tuple[Verification, ...] = field(default=DEFAULT_VERIFY, repr=False)
-    latency: Mapping[str, str] = field(default_factory=lambda: DEFAULT_LATENCY, repr=False)
-    latency_samples: int = 20
-    healthy_ms: float = 1000.0
-
-    @property
-    def wanted_version(self) -> str | None:
-        """The version the database must be at: the configured one, or the latest known."""
-        if self.expected_version != LATEST:
-            return self.expected_version
-        return self.versions[-1] if self.versions else None
-
-
-def contract_from(
-    config: Mapping[str, Any], where: str = "[platform.database]"
-) -> DatabaseContract:
-    """A contract from the merged ``[platform.database]`` table; unset keys keep the defaults.
-
-    Raises DeployGateConfigError naming the key when a value has the wrong shape (the schema
-    checks types; this checks what it cannot: list items, verification expectations).
-    """
-    base = DatabaseContract()
-    tables = config.get("tables", base.tables)
-    for table, columns in tables.items():
-        _strings(columns, where, f"tables.{table}", "a list of column names")
-    versions = _strings(
-        config.get("versions", base.versions), where, "versions", "a list of versions"
-    )
-    checks = list(base.verify) if "verify" not in config else []
-    for name, spec in config.get("verify", {}).items():
-        if "query" not in spec:
-            raise DeployGateConfigError(f'{where} verify.{name}: needs query = "SELECT ..."')
-        checks.append(Verification(name, **spec))
-    samples = config.get("latency_samples", base.latency_samples)
-    if samples < 1:
-        raise DeployGateConfigError(f"{where} latency_samples: must be at least 1, not {samples}")
-    expected = config.get("expected_version", base.expected_version)
-    if expected == LATEST and not versions:
-        raise DeployGateConfigError(
-            f'{where} expected_version = "latest" needs versions = [..., "newest"]'
-        )
-    return DatabaseContract(
-        tables={table: tuple(columns) for table, columns in tables.items()},
-        version_query=config.get("version_query", base.version_query),
-        versions=tuple(versions),
-        expected_version=expected,
-        verify=tuple(checks),
-        latency=dict(config.get("latency", base.latency)),
-        latency_samples=samples,
-        healthy_ms=float(config.get("healthy_ms", base.healthy_ms)),
-    )
-
-
-def _strings(value: Any, where: str, key: str, what: str) -> list[str]:
-    if not isinstance(value, (list, tuple)) or not all(isinstance(i, str) for i in value):
-        raise DeployGateConfigError(f"{where} {key}: must be {what}, not {value!r}")
-    return list(value)
+from pytest_deploygate.config import Environment
+from pytest_deploygate.config.contract import LATEST, DatabaseContract, Value, Verification
 
 
 def create_engine(url: str, connect_timeout: int = 10) -> Engine:
@@ -362,16 +224,10 @@ def unreachable_message(env: Environment, engine: Engine, exc: BaseException) ->
     return env.masker()(line)
 
 
-def _url_variables(env: Environment) -> list[str]:
-    try:
-        raw = read_document(env.source).get("environments", {}).get(env.name, {})
-    except DeployGateConfigError:
-        return []
-    url = raw.get("database", {}).get("url", "")
-    return _VARIABLE.findall(url) if isinstance(url, str) else []
+def _url_variables(env: Environment) -> tuple[str, ...]:
+    return env.variables_of("database.url")
 
 
 def contract_of(env: Environment) -> DatabaseContract:
-    """The environment's database contract: ``[platform.database]`` merged with its override."""
-    config: Mapping[str, Any] = getattr(env.platform, "database", {})
-    return contract_from(config, f"{env.source.name}: [platform.database]")
+    """The environment's database contract (``[platform.database]``, checked at load time)."""
+    return env.platform.database

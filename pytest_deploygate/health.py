@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from pytest_deploygate.config.environments import Environment
+from pytest_deploygate.config import Environment
 from pytest_deploygate.masking import Masker
 
 HEALTHY, DEGRADED, UNHEALTHY = "healthy", "degraded", "unhealthy"

@@ -24,6 +24,7 @@ def run_repository(pytester: pytest.Pytester, *args: str, timeout: float = 240) 
         str(REPO / "pyproject.toml"),
         "-p",
         "no:cacheprovider",
+        f"--environments-file={REPO / 'environments.toml'}",
         f"--reports-dir={pytester.path}",
         # Reports (and failure artifacts beside them) go to the test's folder.
         f"--html={pytester.path / 'report.html'}",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,11 +17,11 @@ from pytest_deploygate.alerting.rules import (
     parse_duration,
     parse_rule,
 )
+from pytest_deploygate.config.interpolate import interpolate
 from pytest_deploygate.masking import Masker
 
 DEFAULT_RESEND: dict[Severity, float] = {"critical": 900.0, "warning": 3600.0, "info": 14400.0}
 DEFAULT_STATE_FILE = "reports/alert-state.sqlite"
-_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 _TOP_KEYS = frozenset(
     {"enabled", "state_file", "max_resends", "resend", "retry", "channels", "rules"}
@@ -162,25 +161,19 @@ def _parse_retry(raw: object, where: str) -> RetryPolicy:
 def _interpolate(
     value: Any, where: str, environ: Mapping[str, str], masker: Masker, environment: str
 ) -> Any:
-    """Resolve ``${VAR}`` in strings, tables and lists; every resolved value is a secret."""
-    if isinstance(value, dict):
-        return {k: _interpolate(v, where, environ, masker, environment) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_interpolate(v, where, environ, masker, environment) for v in value]
-    if not isinstance(value, str):
-        return value
+    """Resolve ``${VAR}`` by the one rule (config.interpolate); every value is a secret."""
 
-    def resolve(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in environ:
-            raise AlertConfigError(
-                f"{where} uses ${{{name}}}, which is not set; export it, or disable the rules "
-                f"that use this channel for the {environment!r} environment"
-            )
-        masker.add(environ[name])
-        return environ[name]
+    def missing(name: str, _key: str) -> AlertConfigError:
+        return AlertConfigError(
+            f"{where} uses ${{{name}}}, which is not set (or is empty); export it, or disable "
+            f"the rules that use this channel for the {environment!r} environment"
+        )
 
-    return _VARIABLE.sub(resolve, value)
+    secrets: set[str] = set()
+    try:
+        return interpolate(value, environ, missing, secrets)
+    finally:
+        masker.add(*secrets)
 
 
 def _table(raw: object, where: str) -> Mapping[str, Any]:

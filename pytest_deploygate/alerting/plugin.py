@@ -7,22 +7,18 @@ is reported in the terminal summary and the log, and tried again at the next run
 
 from __future__ import annotations
 
-import tomllib
-from collections.abc import Mapping
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pytest
 
-from pytest_deploygate.alerting.config import parse_alerts
 from pytest_deploygate.alerting.manager import AlertManager, AlertReport
 from pytest_deploygate.alerting.rules import AlertConfigError
 from pytest_deploygate.alerting.state import AlertStateError
 from pytest_deploygate.masking import Masker
-from pytest_deploygate.session.state import ENVIRONMENT_KEY, MASKER_KEY
+from pytest_deploygate.session.state import CONFIG_KEY, ENVIRONMENT_KEY, MASKER_KEY
 
 PLUGIN_NAME = "deploygate-alerts"
-GATES_PLUGIN_NAME = "deploygate-gates"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -42,15 +38,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def gate_metrics(config: pytest.Config) -> Mapping[str, float] | None:
-    """The run's metric values, by name, as the gate engine computed them (None: no gates ran).
-
-    Adds ``gates.breached``, the number of breached gates, so a rule can page on any breach.
-    """
-    engine = config.pluginmanager.get_plugin(GATES_PLUGIN_NAME)
-    document = getattr(engine, "document", None)
-    if not isinstance(document, Mapping):
-        return None
+def gate_metrics(document: Mapping[str, Any]) -> dict[str, float]:
+    """The run's metric values by name, from gates.json, plus ``gates.breached`` (the number of
+    breached gates), so a rule can page on any breach."""
     metrics = {
         str(name): float(value)
         for name, value in document.get("metrics", {}).items()
@@ -59,22 +49,6 @@ def gate_metrics(config: pytest.Config) -> Mapping[str, float] | None:
     gates = document.get("gates", [])
     metrics["gates.breached"] = float(sum(1 for g in gates if g.get("verdict") == "fail"))
     return metrics
-
-
-def alerts_table(config: pytest.Config, environments_file: Path) -> Mapping[str, Any] | None:
-    """The raw ``[alerts]`` table: from ``--alerts-file`` or else the environments file."""
-    explicit = config.option.deploygate_alerts_file
-    path = Path(explicit) if explicit else environments_file
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise AlertConfigError(f"{path}: alerts file not found (--alerts-file)") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise AlertConfigError(f"{path.name}: not valid TOML: {exc}") from None
-    table = document.get("alerts")
-    if table is not None and not isinstance(table, Mapping):
-        raise AlertConfigError(f"{path.name}: alerts must be a table ([alerts])")
-    return table
 
 
 @pytest.hookimpl(trylast=True)
@@ -88,12 +62,10 @@ def pytest_configure(config: pytest.Config) -> None:
     masker = config.stash.get(MASKER_KEY, None)
     if masker is None:
         masker = Masker()
+    alerts = config.stash[CONFIG_KEY].alerts  # checked when environments.toml was loaded
+    if not alerts.enabled or not alerts.rules_for(env.name):
+        return
     try:
-        explicit = config.option.deploygate_alerts_file
-        source = Path(explicit).name if explicit else env.source.name
-        alerts = parse_alerts(alerts_table(config, env.source), source=source)
-        if not alerts.enabled or not alerts.rules_for(env.name):
-            return
         manager = AlertManager.for_environment(
             alerts, env.name, base_dir=env.source.parent, masker=masker
         )
@@ -116,13 +88,11 @@ class SessionAlerts:
         self.report: AlertReport | None = None
         self.error = ""
 
-    @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        metrics = gate_metrics(self.config)
-        if metrics is None:
-            return
+    def pytest_deploygate_gates_evaluated(
+        self, config: pytest.Config, results: Sequence[Any], document: Mapping[str, Any]
+    ) -> None:
         try:
-            self.report = self.manager.evaluate(metrics, self.environment)
+            self.report = self.manager.evaluate(gate_metrics(document), self.environment)
         except Exception as exc:  # noqa: BLE001 - alerting never changes the run's result
             self.error = f"{type(exc).__name__}: {exc}"
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from pytest_deploygate.alerting.clock import Clock
 from pytest_deploygate.alerting.manager import AlertManager, AlertReport
-from pytest_deploygate.config.environments import Environment
+from pytest_deploygate.config import Environment
 from pytest_deploygate.health import check_health
 
 #: health+json (pass/warn/fail) and the seed's words (healthy/degraded/unhealthy) as numbers.

@@ -9,18 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 
-#: The contract's defaults, used when ``[platform]`` does not override them.
-DEFAULT_TEST_CARDS: Mapping[str, str] = {
-    "success": "4242424242424242",
-    "decline": "4000000000000002",
-}
 BOOKING_REFERENCE_PREFIX = "BK"
 #: Widest viewport that gets the mobile layout (mobile-menu, service-card-mobile).
 MOBILE_MAX_WIDTH = 640
@@ -30,8 +24,7 @@ _REFERENCE_PATTERN = re.compile(rf"^\s*{BOOKING_REFERENCE_PREFIX}\S+\s*$")
 class Selectors(Protocol):
     """What the page object needs from the ``platform`` fixture."""
 
-    @property
-    def test_cards(self) -> Mapping[str, str]: ...
+    def card(self, kind: str) -> str: ...
 
     def selector(self, name: str) -> str: ...
 
@@ -64,7 +57,7 @@ class BookingUI:
 
     def card(self, kind: str) -> str:
         """A test card number: ``success`` or ``decline``."""
-        return self.platform.test_cards.get(kind) or DEFAULT_TEST_CARDS[kind]
+        return self.platform.card(kind)
 
     def measure_load(self) -> None:
         self._loads.measure(self.page)

@@ -1,4 +1,4 @@
-"""The browser suites' fixtures, registered late by :func:`pytest_deploygate.browser.register`.
+"""The browser suites' fixtures, registered late by ``browser.plugin.register``.
 
 Registered during ``pytest_configure`` (after every entry-point plugin), so the
 ``browser_type_launch_args`` here wraps pytest-playwright's fixture of the same name.
@@ -10,15 +10,15 @@ from typing import Any
 
 import pytest
 
-from pytest_deploygate.browser import plugin as chromium
+from pytest_deploygate.browser import discovery
 from pytest_deploygate.browser.accessibility import AxeChecker
 from pytest_deploygate.browser.booking_ui import BookingUI, Customer
-from pytest_deploygate.browser.plugin import (
+from pytest_deploygate.browser.discovery import (
     BrowserNotFoundError,
-    PageLoadRecorder,
     chromium_launch_args,
     find_chromium,
 )
+from pytest_deploygate.browser.timing import PageLoadRecorder
 from pytest_deploygate.session.metrics import record_metric
 
 
@@ -36,7 +36,7 @@ def browser_type_launch_args(
         executable = find_chromium(
             pytestconfig.getoption("deploygate_browser_executable"),
             playwright.chromium.executable_path,
-            chromium.SYSTEM_CHROMIUM_CANDIDATES,  # looked up now: tests may replace it
+            discovery.SYSTEM_CHROMIUM_CANDIDATES,  # looked up now: tests may replace it
         )
     except BrowserNotFoundError as error:
         problem = str(error)

@@ -13,11 +13,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from pytest_deploygate.cli.common import CONFIG_ERROR, FAILED, GATE_BREACHED, OK
 from pytest_deploygate.gates import report
 from pytest_deploygate.gates.expressions import parse_gate_table
 
 HELP = "print a stored gates.json and evaluate it again (exit 0 pass, 99 breach)"
-PASSED, TESTS_FAILED, CONFIG_ERROR, GATE_BREACHED = 0, 1, 4, 99
+PASSED, TESTS_FAILED = OK, FAILED
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

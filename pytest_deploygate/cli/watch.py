@@ -6,27 +6,25 @@ import argparse
 import json
 import os
 import sys
-import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 from pytest_deploygate.alerting.clock import Clock
-from pytest_deploygate.alerting.config import parse_alerts
 from pytest_deploygate.alerting.manager import AlertManager, AlertReport
 from pytest_deploygate.alerting.notice import iso
 from pytest_deploygate.alerting.rules import AlertConfigError, parse_duration
 from pytest_deploygate.alerting.state import AlertStateError
 from pytest_deploygate.alerting.watch import STATUS_NAMES, health_probe, watch
-from pytest_deploygate.config.environments import DeployGateConfigError, load_environment
+from pytest_deploygate.cli.common import CONFIG_ERROR, FAILED, UNHEALTHY, load
+from pytest_deploygate.config import DeployGateConfigError
 from pytest_deploygate.masking import Masker
 
 HELP = "poll an environment's health and evaluate alert rules, a bounded number of times"
 # Exit statuses: 0 nothing firing at the end, 1 an alert still firing; the rest as the
 # deploygate command's: 2 the local platform did not start, 4 bad configuration or arguments.
-EXIT_FIRING = 1
-EXIT_NO_PLATFORM = 2
-EXIT_CONFIG = 4
+EXIT_FIRING = FAILED
+EXIT_NO_PLATFORM = UNHEALTHY
+EXIT_CONFIG = CONFIG_ERROR
 
 
 def add_watch_arguments(parser: argparse.ArgumentParser) -> None:
@@ -79,13 +77,11 @@ def run_watch_command(
     try:
         interval = parse_duration(args.interval, "--interval")
         duration = None if args.duration is None else parse_duration(args.duration, "--duration")
-        path = _environments_file(args.environments_file)
-        env = load_environment(path, args.env, environ)
+        loaded = load(args, environ, alerts_file=args.alerts_file)
+        env, alerts = loaded.environment, loaded.alerts
         masker.add(*env.secrets)
-        alerts_path = Path(args.alerts_file) if args.alerts_file else path
-        alerts = parse_alerts(_alerts_table(alerts_path), source=alerts_path.name)
         manager = AlertManager.for_environment(
-            alerts, env.name, path.parent, clock, environ, masker
+            alerts, env.name, loaded.source.parent, clock, environ, masker
         )
         if alerts.rules_for(env.name):
             manager.store.prepare()  # a bad state file is reported now, as a config error
@@ -120,31 +116,6 @@ def run_watch_command(
         if launched is not None:
             launched.stop()
     return EXIT_FIRING if result.firing else 0
-
-
-def _environments_file(given: Path | str | None) -> Path:
-    # As the deploygate command finds it: the given path, else the nearest environments.toml.
-    if given is not None:
-        return Path(given)
-    for folder in (Path.cwd(), *Path.cwd().parents):
-        if (folder / "environments.toml").is_file():
-            return folder / "environments.toml"
-    return Path.cwd() / "environments.toml"
-
-
-def _alerts_table(path: Path) -> Mapping[str, Any] | None:
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise AlertConfigError(
-            f"{path}: alerts file not found; create it or fix the path"
-        ) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise AlertConfigError(f"{path.name}: not valid TOML: {exc}") from None
-    table = document.get("alerts")
-    if table is not None and not isinstance(table, Mapping):
-        raise AlertConfigError(f"{path.name}: alerts must be a table ([alerts])")
-    return table
 
 
 def _text_line(metrics: Mapping[str, float], report: AlertReport, manager: AlertManager) -> str:

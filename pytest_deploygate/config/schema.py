@@ -1,6 +1,10 @@
-"""The declarative schema of environments.toml: one table of known keys and types per section.
+"""The schema of environments.toml: every key, its type and its default, side by side.
 
-Adding a section or key is one line here; validation and error messages follow from it.
+This is the one place a key is declared. Validation reads the types; the typed objects of
+``config.model`` and ``config.contract`` read the defaults, so a key that is documented here can
+never be rejected, and a key the suites read can never be missing from the schema (a test walks
+both). Defaults of the platform contract are the seed's; ``{name}`` in a default is replaced by
+``[platform.endpoints] name``, so renaming a path there is enough.
 """
 
 from __future__ import annotations
@@ -20,64 +24,189 @@ class MapOf:
     value: Spec
 
 
-Spec: TypeAlias = type | tuple[type, ...] | Mapping[str, "Spec"] | MapOf
+@dataclass(frozen=True)
+class Key:
+    """A key's type and its default (``None``: optional, no default)."""
+
+    spec: Spec
+    default: Any = None
+
+
+Spec: TypeAlias = type | tuple[type, ...] | Mapping[str, "Spec | Key"] | MapOf | Key
 
 _TYPE_NAMES: dict[type, str] = {
     str: "a string",
     bool: "true or false",
     int: "a whole number",
     float: "a number",
+    list: "an array",
 }
 
 NUMBER = (int, float)
 DURATION = (str, int, float)  # "15m", "1h", or seconds
+SCALAR = (str, int, float, bool)
 
-CREDENTIAL: Spec = {"username": str, "password": str}
+# --- [platform]: the contract the suites check (DESIGN §6) ---------------------------------
 
-DATABASE: Spec = {  # pytest_deploygate.database checks what types cannot (list items, ...)
-    "tables": MapOf(list),
-    "version_query": str,
-    "versions": list,
-    "expected_version": str,
-    "verify": MapOf({"query": str, "min_rows": int, "rows": int, "value": (str, int, float, bool)}),
-    "latency": MapOf(str),
-    "latency_samples": int,
-    "healthy_ms": NUMBER,
+ENDPOINTS: Mapping[str, str] = {
+    "health": "/api/health",
+    "login": "/api/auth/login",
+    "services": "/api/services",
+    "employees": "/api/employees",
+    "availability": "/api/availability",
+    "bookings": "/api/bookings",
+    "payments": "/api/payments",
+    "chat": "/api/chat",
+    "ai": "/api/ai/ollama",
+    "openapi": "/openapi.json",
+    "home": "/",
+    "book": "/book",
 }
 
-API: Spec = {  # suites/api/contract.py gives the defaults and checks the values
-    **{
-        name: str
-        for name in (
-            "services",
-            "employees",
-            "availability",
-            "create_booking",
-            "list_bookings",
-            "get_booking",
-            "cancel_booking",
-            "openapi",
-        )
+# The seed's security-header expectations. OWASP's Secure Headers Project now advises
+# `X-XSS-Protection: 0` (the XSS auditor it switched on is gone and was itself exploitable);
+# the default stays the seed's value and a platform that follows OWASP sets "0".
+HEADERS: Mapping[str, str] = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "X-XSS-Protection": "1; mode=block",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+
+TEST_CARDS: Mapping[str, str] = {"success": "4242424242424242", "decline": "4000000000000002"}
+
+# The seed's "Input validation prevents malicious payloads" list.
+MALICIOUS_INPUTS: tuple[str, ...] = (
+    '<script>alert("xss")</script>',
+    "'; DROP TABLE users; --",
+    "../../../etc/passwd",
+)
+
+API: Mapping[str, Key] = {
+    "services": Key(str, "GET {services}"),
+    "employees": Key(str, "GET {employees}"),
+    "availability": Key(str, "GET {availability}/{{service_id}}/{{date}}"),
+    "availability_overview": Key(str, "GET {availability}"),
+    "create_booking": Key(str, "POST {bookings}"),
+    "list_bookings": Key(str, "GET {bookings}"),
+    "get_booking": Key(str, "GET {bookings}/{{booking_id}}"),
+    "cancel_booking": Key(str, "POST {bookings}/{{booking_id}}/cancel"),
+    "pay": Key(str, "POST {payments}"),
+    "openapi": Key(str, "{openapi}"),
+    # How far ahead to look for free slots, so test bookings never land on today.
+    "booking_days_ahead": Key(int, 14),
+    "race_size": Key(int, 8),  # concurrent bookings of one slot in the double-booking race
+    "schema_examples": Key(int, 10),  # schemathesis examples per operation
+}
+
+SECURITY: Mapping[str, Key] = {
+    # "METHOD path" -> the role it needs: "admin", or "customer" for any signed-in user.
+    "protected": Key(
+        MapOf(str),
+        {
+            "POST {services}": "admin",
+            "POST {employees}": "admin",
+            "POST {ai}": "admin",
+            "GET {bookings}": "customer",
+        },
+    ),
+    # Open to guests but must still turn junk away with a 4xx JSON error (the seed's list).
+    "public_writes": Key(list, ["POST {bookings}", "POST {chat}"]),
+    # Where headers, cookies and version leaks are checked: API answers and HTML pages.
+    "header_paths": Key(list, ["{health}", "{services}", "{home}", "{book}"]),
+    # Cookies that scripts must read (a CSRF double-submit token, say) are exempt from HttpOnly.
+    "script_readable_cookies": Key(list, []),
+    "hsts_min_max_age": Key(int, 15_552_000),  # 180 days, the floor most scanners accept
+    "chat": Key(str, "POST {chat}"),
+    "chat_field": Key(str, "message"),
+    "malicious_inputs": Key(list, list(MALICIOUS_INPUTS)),
+    "max_body_bytes": Key(int, 65_536),
+    "fuzz_examples": Key(int, 25),  # Hypothesis examples per fuzz test; raise it on staging
+    "cors_probe_origin": Key(str, "https://deploygate-cors-probe.invalid"),
+    # The platform's JWT signing key is needed to forge a validly signed *expired* token; the
+    # check reads it from this environment variable and skips, saying so, when it is unset.
+    "signing_key_variable": Key(str, "DEPLOYGATE_JWT_SECRET"),
+}
+
+# The seed: 101 requests in a burst, some must get 429 + Retry-After. A bare path means POST.
+RATE_LIMIT: Mapping[str, Key] = {
+    "endpoint": Key(str, "POST {chat}"),
+    "burst": Key(int, 101),
+    "window_seconds": Key(int, 60),
+}
+
+# The reference platform's database: tables and the columns each must have (a subset is fine).
+DATABASE_TABLES: Mapping[str, tuple[str, ...]] = {
+    table: tuple(columns.split())
+    for table, columns in {
+        "schema_migrations": "version applied_at",
+        "users": "id email name password_hash role",
+        "services": "id name description duration_minutes price_cents currency",
+        "employees": "id name role working_hours",
+        "employee_services": "employee_id service_id",
+        "bookings": "id reference service_id employee_id scheduled_date scheduled_time "
+        "duration_minutes customer_name customer_email customer_phone notes status "
+        "payment_status owner_id created_at",
+        "slot_claims": "employee_id slot_date slot_time booking_id",
+        "payments": "id booking_id amount_cents currency status card_last4 idempotency_key "
+        "request_fingerprint response_status response_body created_at",
+    }.items()
+}
+
+# The seed's rollback verification: key data present and consistent. Each is `query` and an
+# expectation: rows (min_rows, default 1), exactly `rows` rows, or `value` of the first column.
+DATABASE_VERIFY: Mapping[str, Mapping[str, Any]] = {
+    "services_published": {"query": "SELECT id FROM services"},
+    "admin_account": {"query": "SELECT id FROM users WHERE role = 'admin'"},
+    "bookings_have_services": {
+        "query": "SELECT count(*) FROM bookings b LEFT JOIN services s ON s.id = b.service_id "
+        "WHERE s.id IS NULL",
+        "value": 0,
     },
-    "booking_days_ahead": int,
-    "race_size": int,
-    "schema_examples": int,
+    "active_bookings_hold_their_slot": {
+        "query": "SELECT count(*) FROM bookings b WHERE b.status <> 'cancelled' "
+        "AND NOT EXISTS (SELECT 1 FROM slot_claims c WHERE c.booking_id = b.id)",
+        "value": 0,
+    },
 }
 
-SECURITY: Spec = {  # suites/api/contract.py gives the defaults and checks the values
-    "protected": MapOf(str),
-    "public_writes": list,
-    "header_paths": list,
-    "script_readable_cookies": list,
-    "malicious_inputs": list,
-    "hsts_min_max_age": int,
-    "chat": str,
-    "chat_field": str,
-    "max_body_bytes": int,
-    "fuzz_examples": int,
-    "cors_probe_origin": str,
-    "signing_key_variable": str,
+# Representative reads of the booking flow, timed for the db.query_p95_ms gate.
+DATABASE_LATENCY: Mapping[str, str] = {
+    "services": "SELECT id, name, duration_minutes, price_cents, currency FROM services",
+    "claims_of_a_day": "SELECT employee_id, slot_time FROM slot_claims "
+    "WHERE slot_date = CURRENT_DATE",
+    "booking_by_reference": "SELECT id, status FROM bookings WHERE reference = 'BK00000000'",
 }
+
+DATABASE: Mapping[str, Key] = {
+    "tables": Key(MapOf(list), DATABASE_TABLES),
+    # The seed's getCurrentSchemaVersion: the newest row of schema_migrations.
+    "version_query": Key(
+        str, "SELECT version FROM schema_migrations ORDER BY applied_at DESC LIMIT 1"
+    ),
+    "versions": Key(list, ["2025.01.0", "2026.11.1"]),  # known schema versions, oldest first
+    "expected_version": Key(str, "latest"),  # or a version, e.g. after a rollback
+    "verify": Key(
+        MapOf({"query": str, "min_rows": int, "rows": int, "value": SCALAR}), DATABASE_VERIFY
+    ),
+    "latency": Key(MapOf(str), DATABASE_LATENCY),
+    "latency_samples": Key(int, 20),  # each latency query runs this often
+    "healthy_ms": Key(NUMBER, 1000.0),  # the seed's health check: connect + SELECT 1 under this
+}
+
+PLATFORM: Mapping[str, Spec] = {
+    "endpoints": Key(MapOf(str), ENDPOINTS),
+    # data-testid name -> CSS selector; a name not listed is [data-testid="name"].
+    "selectors": Key(MapOf(str), {}),
+    "headers": Key(MapOf(str), HEADERS),
+    "rate_limit": RATE_LIMIT,
+    "test_cards": Key(MapOf(str), TEST_CARDS),
+    "database": DATABASE,
+    "api": API,
+    "security": SECURITY,
+}
+
+# --- [alerts], [gates], [environments.X] ---------------------------------------------------
 
 ALERTS: Spec = {  # pytest_deploygate.alerting.config checks channels and rules in depth
     "enabled": bool,
@@ -95,15 +224,10 @@ ALERTS: Spec = {  # pytest_deploygate.alerting.config checks channels and rules 
     "rules": list,
 }
 
-PLATFORM: Mapping[str, Spec] = {
-    "endpoints": MapOf(str),
-    "selectors": MapOf(str),
-    "headers": MapOf(str),
-    "rate_limit": {"endpoint": str, "burst": int, "window_seconds": int},
-    "test_cards": MapOf(str),
-    "database": DATABASE,
-    "api": API,
-    "security": SECURITY,
+PREFLIGHT: Mapping[str, Key] = {
+    "path": Key(str, "{health}"),  # GET this before the first test; any HTTP answer will do
+    "timeout_seconds": Key(NUMBER, 3.0),
+    "attempts": Key(int, 3),
 }
 
 ENVIRONMENT: Mapping[str, Spec] = {
@@ -112,11 +236,11 @@ ENVIRONMENT: Mapping[str, Spec] = {
     "base_url": str,
     "launch": str,
     "database": {"url": str},
-    "credentials": MapOf(CREDENTIAL),
+    "credentials": MapOf({"username": str, "password": str}),
     "services": MapOf(str),
     "gates": MapOf(str),
     "load": LOAD,
-    "preflight": {"path": str, "timeout_seconds": NUMBER, "attempts": int},
+    "preflight": PREFLIGHT,
     "platform": PLATFORM,
 }
 
@@ -128,7 +252,18 @@ FILE: Mapping[str, Spec] = {
 }
 
 
+def defaults(section: Mapping[str, Spec]) -> dict[str, Any]:
+    """The default of every key of a section that has one."""
+    return {
+        name: spec.default
+        for name, spec in section.items()
+        if isinstance(spec, Key) and spec.default is not None
+    }
+
+
 def describe(spec: Spec) -> str:
+    if isinstance(spec, Key):
+        return describe(spec.spec)
     if isinstance(spec, (MapOf, Mapping)):
         return "a table"
     if isinstance(spec, tuple):
@@ -161,6 +296,8 @@ def validate(data: Mapping[str, Any], spec: Mapping[str, Spec], table: str = "")
 
 def _check(value: Any, spec: Spec, table: str, key: str) -> Problem | None:
     here = f"{table}.{key}" if table else key
+    if isinstance(spec, Key):
+        return _check(value, spec.spec, table, key)
     if isinstance(spec, MapOf):
         if not isinstance(value, Mapping):
             return _type_error(table, key, value, spec)

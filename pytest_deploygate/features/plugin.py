@@ -16,11 +16,10 @@ from typing import Any
 
 import pytest
 
-from pytest_deploygate.config.environments import environment_names
 from pytest_deploygate.features.model import Case, Feature
 from pytest_deploygate.features.nodes import FeatureSchemaError
 from pytest_deploygate.features.schema import load_feature
-from pytest_deploygate.session.state import ENVIRONMENT_KEY
+from pytest_deploygate.session.state import CONFIG_KEY
 
 # Chromium discovery and failure screenshots/traces for the browser steps.
 pytest_plugins = ["pytest_deploygate.browser.plugin"]
@@ -82,7 +81,7 @@ def _runner(feature: Feature, case: Case, source: str) -> Callable[..., None]:
     names += [ROLE_FIXTURES[role] for role in case.api_roles]
 
     def run_feature_case(**fixtures: Any) -> None:
-        from pytest_deploygate.browser.plugin import PageLoadRecorder
+        from pytest_deploygate.browser.timing import PageLoadRecorder
         from pytest_deploygate.features.steps import Context, builtin_values, run_case
         from pytest_deploygate.session.metrics import record_metric
 
@@ -105,8 +104,8 @@ def _runner(feature: Feature, case: Case, source: str) -> Callable[..., None]:
 
 
 def _environment_names(config: pytest.Config) -> list[str] | None:
-    env = config.stash.get(ENVIRONMENT_KEY, None)
-    return None if env is None else environment_names(env.source)
+    loaded = config.stash.get(CONFIG_KEY, None)
+    return None if loaded is None else list(loaded.environment_names)
 
 
 def _marker_names(config: pytest.Config) -> set[str]:

@@ -21,11 +21,7 @@ from pytest_deploygate.gates.endpoints import (
     operations_from_openapi,
     parse_operation,
 )
-
-#: The ``user_properties`` key the metrics transport uses (see ARCHITECTURE.md).
-METRICS_PROPERTY = "deploygate_metrics"
-#: The ``user_properties`` key carrying the suites a test belongs to.
-SUITES_PROPERTY = "deploygate_suites"
+from pytest_deploygate.session.metrics import carried_by
 
 _FAILED, _PASSED, _SKIPPED, _XFAILED = "failed", "passed", "skipped", "xfailed"
 _RANK = {_FAILED: 3, _SKIPPED: 2, _XFAILED: 2, _PASSED: 1}
@@ -86,12 +82,10 @@ class MetricPool:
         previous = self._outcomes.get(report.nodeid)
         if previous is None or _RANK[outcome] > _RANK[previous]:
             self._outcomes[report.nodeid] = outcome
-        # xdist turns the (name, value) tuples into lists on the way to the controller.
-        for prop in report.user_properties:
-            if prop[0] == METRICS_PROPERTY:
-                self.add_entries(prop[1])
-            elif prop[0] == SUITES_PROPERTY:
-                self._suites[report.nodeid] = tuple(prop[1])
+        carried = carried_by(report)
+        self.add_entries(carried.get("metrics", []))
+        if "suites" in carried:
+            self._suites[report.nodeid] = tuple(carried["suites"])
 
     def add_entries(self, entries: Iterable[Mapping[str, Any]]) -> None:
         """Take metric entries; malformed ones are dropped rather than failing the run."""

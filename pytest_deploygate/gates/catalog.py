@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from pytest_deploygate.session import policy
+from pytest_deploygate import markers
 
 #: How many values of one metric recorded by several tests fold into one gate value.
 Fold = Literal["max", "min", "sum", "p95"]
 
 #: Suites a test can belong to (its folder under ``suites/`` or its marker).
-SUITES = (*policy.SUITES, "unit", "integration")
+SUITES = (*markers.SUITES, "unit", "integration")
 
 SEVERITIES = ("critical", "high", "medium", "low", "unknown")
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pytest_deploygate.config.environments import Environment, read_document
+from pytest_deploygate.config import Environment
 from pytest_deploygate.gates import coverage_reports, report, vuln_reports
 from pytest_deploygate.gates.aggregate import MetricPool
 from pytest_deploygate.gates.endpoints import ANY, Operation
@@ -22,14 +22,9 @@ _MISSED_SHOWN = 15
 
 
 def thresholds_of(env: Environment | None) -> dict[str, Threshold]:
-    """The environment's gates; each table is validated under its own name for the error."""
+    """The environment's gates ([gates] under [environments.X.gates]), checked at load time."""
     if env is None:
         return {}
-    if env.source.exists():
-        document = read_document(env.source)
-        parse_gate_table(document.get("gates", {}), f"{env.source.name}: [gates]")
-        own = document.get("environments", {}).get(env.name, {}).get("gates", {})
-        parse_gate_table(own, f"{env.source.name}: [environments.{env.name}.gates]")
     return parse_gate_table(env.gates, f"{env.source.name}: gates of {env.name}")
 
 

@@ -19,13 +19,14 @@ from typing import Any
 import pytest
 
 from pytest_deploygate.gates import coverage_reports, report, vuln_reports
-from pytest_deploygate.gates.aggregate import METRICS_PROPERTY, SUITES_PROPERTY, MetricPool
+from pytest_deploygate.gates.aggregate import MetricPool
 from pytest_deploygate.gates.catalog import SUITES
 from pytest_deploygate.gates.endpoints import operations_from_openapi
 from pytest_deploygate.gates.evaluate import GateResult
 from pytest_deploygate.gates.expressions import GateConfigError, Threshold
 from pytest_deploygate.gates.outcome import detail_lines, evaluate_run, thresholds_of
 from pytest_deploygate.session import policy
+from pytest_deploygate.session.metrics import attach, carried_by
 from pytest_deploygate.session.state import ENVIRONMENT_KEY
 
 GATE_BREACHED_EXIT = 99
@@ -119,19 +120,16 @@ class SuiteStamps:
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         test_report = yield
-        extra: list[tuple[str, Any]] = []
         if call.when == "setup":
             # Once per test, on the report every test has (a crash later loses nothing of it);
-            # only tests of a suite carry it, as it would be noise in a user's JUnit file.
+            # only tests of a suite carry it.
             suites = sorted({mark.name for mark in item.iter_markers() if mark.name in SUITES})
             if suites:
-                extra.append((SUITES_PROPERTY, suites))
+                attach(test_report, suites=suites)
         elif call.when == "call" and not item.config.stash.get(_OPENAPI_FETCHED, False):
             entry = _openapi_entry(item)
             if entry is not None:
-                extra.append((METRICS_PROPERTY, [entry]))
-        if extra:
-            test_report.user_properties = [*test_report.user_properties, *extra]
+                attach(test_report, metrics=[entry])
         return test_report
 
 
@@ -226,7 +224,7 @@ class GateEngine:
         """Pool outcomes and entries (reports from xdist workers arrive here too)."""
         self.pool.add_report(report)
         if not self.saw_suite and report.when == "setup":
-            self.saw_suite = any(prop[0] == SUITES_PROPERTY for prop in report.user_properties)
+            self.saw_suite = "suites" in carried_by(report)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -248,6 +246,9 @@ class GateEngine:
         self.junit_path.write_text(report.junit_xml(self.results, "deploygate.gates"), "utf-8")
         if session.exitstatus == pytest.ExitCode.OK and any(r.breached for r in self.results):
             session.exitstatus = GATE_BREACHED_EXIT
+        self.config.hook.pytest_deploygate_gates_evaluated(
+            config=self.config, results=self.results, document=self.document
+        )
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.results is None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_deploygate.config.environments import Environment
+from pytest_deploygate.config import Environment
 from pytest_deploygate.load.config import LoadConfigError, LoadSettings
 from pytest_deploygate.load.harness import EXTRAS_KEY, LoadHarness, endpoints_of
 from pytest_deploygate.load.results import LoadResult
@@ -82,10 +82,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def settings_for(config: pytest.Config, env: Environment | None) -> LoadSettings:
     """The environment's traffic model with the ``--load-*`` options applied."""
-    settings = LoadSettings()
-    if env is not None:
-        where = f"{env.source.name}: [environments.{env.name}.load]"
-        settings = LoadSettings.from_mapping(env.load, where)
+    settings = env.load if env is not None else LoadSettings()
     option = config.option
     settings = settings.with_options(
         users=getattr(option, "deploygate_load_users", None),

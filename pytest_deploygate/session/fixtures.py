@@ -1,4 +1,5 @@
-"""The public fixtures: deploy_env, base_url, api, admin_api, customer_api, platform, db."""
+"""The public fixtures: deploy_env, platform, api, admin_api, customer_api, deploy_db and
+deploygate_run_id (``base_url`` is pytest-base-url's, fed from the environment)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_deploygate.config.environments import Environment, Platform
+from pytest_deploygate.config import Environment, Platform
 from pytest_deploygate.session.state import ENVIRONMENT_KEY, MASKER_KEY, SESSION_KEY
 
 if TYPE_CHECKING:
@@ -59,16 +60,18 @@ def customer_api(
 
 
 @pytest.fixture(scope="session")
-def db(deploy_env: Environment) -> Iterator[Any]:
-    """A SQLAlchemy engine on the environment's database; skips when it has no database.url."""
+def deploy_db(deploy_env: Environment) -> Iterator[Any]:
+    """A SQLAlchemy engine on the environment's database; skips when it has no database.url.
+
+    Not called ``db``: that is pytest-django's fixture, and a project may use both plugins.
+    """
     if not deploy_env.database_url:
         pytest.skip(
             f"environment {deploy_env.name} has no database.url "
             f"(add it to [environments.{deploy_env.name}])"
         )
-    from pytest_deploygate.database import (
-        create_engine,  # lazy: SQLAlchemy is heavy, most runs never need it
-    )
+    # Here, not at the top: SQLAlchemy is heavy and most runs never need it.
+    from pytest_deploygate.database import create_engine
 
     engine = create_engine(deploy_env.database_url)
     yield engine

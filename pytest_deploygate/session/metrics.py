@@ -1,16 +1,19 @@
 """The metrics transport: a per-process buffer drained onto each test report.
 
-Entries are plain JSON-able dicts carried in ``report.user_properties`` as one
-``("deploygate_metrics", [entry, ...])`` pair, so they travel from xdist workers to the
-controller with the report itself (see ARCHITECTURE.md).
+What a test measured travels on its report in one attribute, ``report.deploygate`` (a dict of
+plain JSON-able values: ``metrics``, a list of entries; ``suites``; ``policy``). pytest-xdist
+serialises a report's whole ``__dict__``, so it reaches the controller with the report itself,
+and a user's ``--junitxml`` (which writes ``user_properties``) stays clean.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from typing import Any
 
-USER_PROPERTY = "deploygate_metrics"
+#: The report attribute deploygate's data rides on.
+REPORT_ATTRIBUTE = "deploygate"
 
 Entry = dict[str, Any]
 
@@ -29,6 +32,11 @@ def record_http(method: str, url_path: str, status: int, ms: float) -> None:
     _append({"kind": "http", "method": method, "url_path": url_path, "status": status, "ms": ms})
 
 
+def record_entry(entry: Entry) -> None:
+    """Record an entry of another kind (the plugin's own, e.g. the platform's operations)."""
+    _append(dict(entry))
+
+
 def drain() -> list[Entry]:
     """Everything recorded since the last drain, oldest first."""
     global _buffer
@@ -37,9 +45,25 @@ def drain() -> list[Entry]:
     return entries
 
 
-def entries_of(user_properties: Any) -> list[Entry]:
-    """The metric entries carried by one report's user_properties."""
-    return [entry for name, value in user_properties if name == USER_PROPERTY for entry in value]
+def attach(report: Any, **data: Any) -> None:
+    """Add to what ``report`` carries; list values are appended to what it already has."""
+    carried = dict(carried_by(report))
+    for key, value in data.items():
+        if isinstance(value, list) and isinstance(carried.get(key), list):
+            value = [*carried[key], *value]
+        carried[key] = value
+    setattr(report, REPORT_ATTRIBUTE, carried)
+
+
+def carried_by(report: Any) -> Mapping[str, Any]:
+    """What deploygate put on a report (empty for reports of other plugins' items)."""
+    data = getattr(report, REPORT_ATTRIBUTE, None)
+    return data if isinstance(data, Mapping) else {}
+
+
+def entries_of(report: Any) -> list[Entry]:
+    """The metric entries one report carries."""
+    return list(carried_by(report).get("metrics", []))
 
 
 def _append(entry: Entry) -> None:

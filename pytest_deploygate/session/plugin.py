@@ -12,14 +12,18 @@ from typing import Any
 
 import pytest
 
-from pytest_deploygate.config.environments import (
+from pytest_deploygate import markers
+from pytest_deploygate.config import (
+    DeploygateConfig,
     DeployGateConfigError,
     Environment,
-    load_environment,
+    load_config,
+    locate,
 )
 from pytest_deploygate.masking import Masker
 from pytest_deploygate.session import metrics, policy
 from pytest_deploygate.session.state import (
+    CONFIG_KEY,
     ENVIRONMENT_KEY,
     MASKER_KEY,
     POLICY_SKIP_KEY,
@@ -47,7 +51,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--environments-file",
         dest="deploygate_environments_file",
         metavar="PATH",
-        help="environments file to read (default: ini deploygate_environments_file).",
+        help="environments file to read (default: $DEPLOYGATE_ENVIRONMENTS_FILE, else the "
+        "nearest environments.toml from the current folder up).",
     )
     group.addoption(
         "--allow-destructive",
@@ -76,13 +81,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("deploygate_env", "environment used when --env is not given.", default="local")
     parser.addini(
         "deploygate_environments_file",
-        "environments file, relative to the rootdir.",
-        default="environments.toml",
+        "environments file, relative to the ini file (default: found as --environments-file is).",
+        default="",
     )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    for marker, text in policy.MARKERS.items():
+    for marker, text in markers.MARKERS.items():
         config.addinivalue_line("markers", f"{marker}: {text}")
     workerinput = getattr(config, "workerinput", {})
     run_id = (
@@ -100,9 +105,11 @@ def pytest_configure(config: pytest.Config) -> None:
         preflight=config.option.deploygate_preflight,
     )
     config.stash[MASKER_KEY] = Masker()
-    env = _load(config)
-    if env is None:
+    loaded = _load(config)
+    if loaded is None:
         return
+    env = loaded.environment
+    config.stash[CONFIG_KEY] = loaded
     config.stash[ENVIRONMENT_KEY] = env
     config.stash[MASKER_KEY].add(*env.secrets)
     _add_metadata(config, env)
@@ -114,16 +121,20 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(_HtmlHooks(controller), "deploygate-html")
 
 
-def _load(config: pytest.Config) -> Environment | None:
-    explicit_file = config.option.deploygate_environments_file
-    path = Path(explicit_file or config.getini("deploygate_environments_file"))
-    if not path.is_absolute():
-        path = (Path.cwd() if explicit_file else config.rootpath) / path
+def _load(config: pytest.Config) -> DeploygateConfig | None:
+    """environments.toml, read once per process (None: the plugin stays out of the way)."""
+    explicit = config.option.deploygate_environments_file
+    start = config.invocation_params.dir
+    if not explicit and config.getini("deploygate_environments_file"):
+        explicit = config.getini("deploygate_environments_file")
+        start = config.inipath.parent if config.inipath else config.rootpath
+    path, named = locate(explicit, start)
     name = config.option.deploygate_env or config.getini("deploygate_env")
-    if not path.exists() and not explicit_file and not config.option.deploygate_env:
-        return None  # a project without environments.toml: the plugin stays out of the way
+    if not path.exists() and not named and not config.option.deploygate_env:
+        return None  # a project without environments.toml, run without --env
+    alerts_file = config.getoption("deploygate_alerts_file", None)
     try:
-        return load_environment(path, name)
+        return load_config(path, name, alerts_path=Path(alerts_file) if alerts_file else None)
     except DeployGateConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
 
@@ -231,14 +242,10 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     entries = metrics.drain()
-    extra: list[tuple[str, Any]] = []
     if entries:
-        extra.append((metrics.USER_PROPERTY, entries))
+        metrics.attach(report, metrics=entries)
     if call.when == "setup" and POLICY_SKIP_KEY in item.stash:
-        extra.append(("deploygate_policy", "refused"))
-    if extra:
-        # A new list: pytest shares item.user_properties between the phases' reports.
-        report.user_properties = [*report.user_properties, *extra]
+        metrics.attach(report, policy="refused")
     _mask_report(report, item.config.stash[MASKER_KEY])
     return report
 
@@ -277,7 +284,7 @@ class _Controller:
         return self.config.stash[MASKER_KEY](f"deploygate: {line}")
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when == "setup" and ("deploygate_policy", "refused") in report.user_properties:
+        if report.when == "setup" and metrics.carried_by(report).get("policy") == "refused":
             self.state.policy_skipped += 1
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

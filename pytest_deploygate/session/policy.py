@@ -9,37 +9,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from pytest_deploygate.config.environments import Environment
-
-SUITES = (
-    "security",
-    "api",
-    "e2e",
-    "accessibility",
-    "performance",
-    "load",
-    "stress",
-    "smoke",
-    "health",
-    "features",
-    "database",
-)
-
-MARKERS: dict[str, str] = {
-    **{suite: f"the {suite} suite (applied to suites/{suite}/ automatically)" for suite in SUITES},
-    "load": "a load test (Locust); implies destructive, and on a sensitive environment also "
-    "needs --allow-load",
-    "stress": "a stress test (stepped load); implies destructive like load",
-    "unit": "a unit test of your own",
-    "integration": "an integration test of your own",
-    "destructive": "creates data or puts load on the target; skipped on sensitive "
-    "environments unless --allow-destructive",
-    "environments(*names)": "run only on the named environments, e.g. environments('local')",
-    "requires(*parts)": "needs these parts configured (database, a service name, a credential "
-    "role), else skipped with the reason",
-}
-
-LOAD_MARKERS = ("load", "stress")
+from pytest_deploygate.config import Environment
+from pytest_deploygate.markers import LOAD_MARKERS, SUITES
 
 
 def talks_to_environment(item: pytest.Item) -> bool:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pytest_deploygate.config.environments import Environment
+from pytest_deploygate.config import DeploygateConfig, Environment
 from pytest_deploygate.masking import Masker
 
 
@@ -24,6 +24,9 @@ class Session:
     tokens: dict[str, str] = field(default_factory=dict)
 
 
+# The whole configuration as loaded once; ENVIRONMENT_KEY holds its environment as the run sees
+# it (after --env=local boots, with the launched platform's URL).
+CONFIG_KEY = pytest.StashKey[DeploygateConfig]()
 ENVIRONMENT_KEY = pytest.StashKey[Environment]()
 MASKER_KEY = pytest.StashKey[Masker]()
 SESSION_KEY = pytest.StashKey[Session]()

@@ -67,9 +67,7 @@ def test_data_name(deploygate_run_id: str) -> Callable[[str], str]:
 @pytest.fixture(scope="session")
 def booking_api(platform: Any) -> Any:
     """What the platform promises about its booking API ([platform.api], seed defaults)."""
-    from pytest_deploygate.suites.api.contract import api_contract
-
-    return api_contract(platform)
+    return platform.api
 
 
 @pytest.fixture

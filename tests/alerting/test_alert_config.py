@@ -60,7 +60,8 @@ def test_a_missing_secret_names_the_variable_channel_and_environment() -> None:
         parse_alerts(example()).build_channels("production", {})
     assert str(caught.value) == (
         "environments.toml: [alerts.channels.alertmanager] url uses ${ALERTMANAGER_URL}, "
-        "which is not set; export it, or disable the rules that use this channel for the "
+        "which is not set (or is empty); export it, or disable the rules that use this channel "
+        "for the "
         "'production' environment"
     )
 

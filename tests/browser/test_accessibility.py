@@ -122,7 +122,7 @@ from pytest_deploygate.session.metrics import entries_of
 
 def pytest_runtest_logreport(report):
     with open("metrics.jsonl", "a", encoding="utf-8") as out:
-        for entry in entries_of(report.user_properties):
+        for entry in entries_of(report):
             out.write(json.dumps({"test": report.nodeid.split("::")[-1], **entry}) + "\\n")
 """
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_deploygate.browser import plugin as browser
-from pytest_deploygate.browser.plugin import (
+from pytest_deploygate.browser import discovery
+from pytest_deploygate.browser.discovery import (
     BrowserNotFoundError,
     chromium_launch_args,
     find_chromium,
@@ -77,7 +77,7 @@ def test_launch_args_add_the_offline_flags_once_and_keep_existing_ones() -> None
     assert launch["executable_path"] == "/opt/chromium"
     assert launch["args"].count("--no-sandbox") == 1
     assert "--lang=en" in launch["args"]
-    assert set(browser.OFFLINE_HEADLESS_ARGS) <= set(launch["args"])
+    assert set(discovery.OFFLINE_HEADLESS_ARGS) <= set(launch["args"])
 
 
 LAUNCH_ARGS_TEST = """
@@ -131,9 +131,9 @@ def test_a_missing_browser_fails_browser_tests_with_the_install_hint(
     monkeypatch.delenv("DEPLOYGATE_BROWSER_EXECUTABLE", raising=False)
     browser_pytester.makeconftest(
         """
-        from pytest_deploygate.browser import plugin as browser
+        from pytest_deploygate.browser import discovery
 
-        browser.SYSTEM_CHROMIUM_CANDIDATES = ("/nonexistent/chromium",)
+        discovery.SYSTEM_CHROMIUM_CANDIDATES = ("/nonexistent/chromium",)
         """
     )
     browser_pytester.makepyfile(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -43,12 +44,12 @@ def run_suite(
     every report written under the pytester folder (nothing in the repository)."""
     monkeypatch.setenv("REFERENCE_APP_FAULTS", faults)
     return pytester.run(
-        os.fspath(REPO / ".venv" / "bin" / "python"),
+        sys.executable,
         "-m",
         "pytest",
         f"--rootdir={REPO}",
         f"--env={env}",
-        *([f"--environments-file={environments}"] if environments else []),
+        f"--environments-file={environments or REPO / 'environments.toml'}",
         "-p",
         "pytest_deploygate.gates.plugin",
         "-p",

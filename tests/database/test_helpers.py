@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import socket
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from database_support import needs_postgres, prepare
 
-from pytest_deploygate import DeployGateConfigError, Environment
+from pytest_deploygate import Environment
+from pytest_deploygate.config import load_environment
+from pytest_deploygate.config.contract import ContractError, Verification
+from pytest_deploygate.config.contract import database_contract as contract_from
+from pytest_deploygate.config.schema import DATABASE_TABLES as DEFAULT_TABLES
 from pytest_deploygate.database import (
-    DEFAULT_TABLES,
-    DEFAULT_VERIFY,
-    DatabaseContract,
     DatabaseUnreachable,
     QueryFailed,
-    Verification,
     connect,
-    contract_from,
     create_engine,
     masked_url,
     missing_schema,
@@ -35,7 +35,7 @@ def test_the_reference_schema_is_complete_and_current(engine: sa.Engine) -> None
 
     assert missing_schema(engine, contract.tables) == []
     assert version_problem(contract, schema_version(engine, contract.version_query)) is None
-    assert [verification_problem(engine, check) for check in DEFAULT_VERIFY] == [None] * 4
+    assert [verification_problem(engine, check) for check in contract_from({}).verify] == [None] * 4
 
 
 def test_missing_tables_and_columns_are_each_named(engine: sa.Engine) -> None:
@@ -130,7 +130,7 @@ def test_a_booking_without_its_slot_claim_fails_verification(engine: sa.Engine) 
             "'unpaid', '2030-01-01 00:00:00' FROM services s JOIN employee_services e "
             "ON e.service_id = s.id LIMIT 1"
         )
-    check = next(c for c in DEFAULT_VERIFY if c.name == "active_bookings_hold_their_slot")
+    check = next(c for c in contract_from({}).verify if c.name == "active_bookings_hold_their_slot")
 
     assert (verification_problem(engine, check) or "").startswith(
         "active_bookings_hold_their_slot: returned 1, expected 0"
@@ -175,7 +175,7 @@ def test_an_unreachable_server_is_one_masked_line_naming_the_variable(tmp_path: 
         'database.url = "${STAGING_DATABASE_URL}"\n'
     )
     url = "postgresql+psycopg://app:pw-4d1e9c@127.0.0.1:1/app"
-    env = Environment("staging", source, base_url="http://127.0.0.1:9", secrets=frozenset({url}))
+    env = load_environment(source, "staging", {"STAGING_DATABASE_URL": url})
 
     with pytest.raises(DatabaseUnreachable) as caught:
         connect(sa.create_engine(url, connect_args={"connect_timeout": 2}), env)
@@ -225,7 +225,7 @@ def test_a_refused_role_is_one_masked_line(tmp_path: Path, postgres_database: st
     ],
 )
 def test_bad_config_is_one_line_naming_the_key(config: dict[str, object], message: str) -> None:
-    with pytest.raises(DeployGateConfigError) as caught:
+    with pytest.raises(ContractError) as caught:
         contract_from(config)
 
     assert str(caught.value) == message
@@ -236,10 +236,13 @@ def test_configured_keys_replace_the_defaults() -> None:
         {"tables": {"t": ["a"]}, "verify": {}, "latency": {"q": "SELECT 1"}, "latency_samples": 3}
     )
 
-    assert contract == DatabaseContract(
-        tables={"t": ("a",)}, verify=(), latency={"q": "SELECT 1"}, latency_samples=3
+    assert (contract.tables, contract.verify, contract.latency, contract.latency_samples) == (
+        {"t": ("a",)},
+        (),
+        {"q": "SELECT 1"},
+        3,
     )
-    assert version_problem(DatabaseContract(versions=()), "1") == (
+    assert version_problem(replace(contract, versions=()), "1") == (
         "no expected schema version: set [platform.database] expected_version or versions"
     )
 

@@ -64,12 +64,12 @@ cases:
 """
 
 METRICS_CONFTEST = """
+from pytest_deploygate.session.metrics import entries_of
+
 seen = set()
 
 def pytest_runtest_logreport(report):
-    for name, entries in report.user_properties:
-        if name == "deploygate_metrics":
-            seen.update(e.get("name") or "http " + e["url_path"] for e in entries)
+    seen.update(e.get("name") or "http " + e["url_path"] for e in entries_of(report))
 
 def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line("metrics: " + ", ".join(sorted(seen)))

@@ -88,7 +88,7 @@ def test_open_admin_endpoints_fail_the_api_feature_naming_the_step(
     result.stdout.fnmatch_lines(
         [
             'step 1 of case "Anonymous callers cannot create services" '
-            "(pytest_deploygate/suites/features/api.feature.yaml:*): api_call POST /api/services: expected status "
-            "401 or 403, saw 422: *"
+            "(pytest_deploygate/suites/features/api.feature.yaml:*): api_call POST /api/services: "
+            "expected status 401 or 403, saw 422: *"
         ]
     )

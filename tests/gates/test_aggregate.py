@@ -22,19 +22,19 @@ class FakeReport:
     nodeid: str
     when: str
     outcome: str
-    user_properties: list[Any] = field(default_factory=list)
+    deploygate: dict[str, Any] = field(default_factory=dict)
     wasxfail: str | None = None
 
 
 def reports_for(nodeid: str, outcome: str, suites: list[str], **extra: Any) -> list[FakeReport]:
-    props: list[Any] = [("deploygate_suites", suites)]
+    props: dict[str, Any] = {"suites": suites}
     phases = {"setup": "passed", "call": outcome, "teardown": "passed"}
     if outcome == "setup-error":
         phases = {"setup": "failed", "teardown": "passed"}
     if outcome == "teardown-error":
         phases = {"setup": "passed", "call": "passed", "teardown": "failed"}
     return [
-        FakeReport(nodeid, when, result, list(props), **(extra if when == "call" else {}))
+        FakeReport(nodeid, when, result, dict(props), **(extra if when == "call" else {}))
         for when, result in phases.items()
     ]
 

@@ -47,7 +47,7 @@ def test_check_env_lists_variables_without_values(
     assert "STAGING_HOST" in out and "STAGING_ADMIN_PASSWORD" in out and "OTHER_ONLY" not in out
     assert [line.split()[-1] for line in out.splitlines()[1:]] == ["missing", "set"]
     assert "staging-host-secret" not in out + err
-    assert "1 missing; export them before running --env staging" in err
+    assert "1 missing (unset or empty); export them before running --env staging" in err
     monkeypatch.setenv("STAGING_ADMIN_PASSWORD", "pw-secret-123")
     assert main(["check-env", "--env", "staging", "--environments-file", path]) == 0
     assert "pw-secret-123" not in "".join(capsys.readouterr())

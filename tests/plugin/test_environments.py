@@ -10,7 +10,7 @@ import pytest
 from plugin_support import Run
 
 from pytest_deploygate import DeployGateConfigError, Environment
-from pytest_deploygate.config.environments import load_environment
+from pytest_deploygate.config import load_environment
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -135,7 +135,7 @@ def test_interpolation_reads_only_the_selected_environment(
             STAGING,
             ["--env=staging"],
             "ERROR: environments.toml: [environments.staging.database] url uses "
-            "${STAGING_DATABASE_URL}, which is not set; export STAGING_DATABASE_URL "
+            "${STAGING_DATABASE_URL}, which is not set (or is empty); export STAGING_DATABASE_URL "
             "(deploygate check-env lists every variable needed)",
             id="missing-variable",
         ),
@@ -207,9 +207,10 @@ def test_explicit_env_without_a_file_is_an_error(pytester: pytest.Pytester, run:
     pytester.makepyfile("def test_never(): pass")
     result = run("--env=staging")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    assert "environments file not found; create it or pass --environments-file PATH" in (
-        error_line(result)
-    )
+    assert (
+        "environments file not found; create it (deploygate init writes a starter) or pass "
+        "--environments-file PATH"
+    ) in (error_line(result))
 
 
 def test_without_environments_file_the_plugin_stays_out_of_the_way(
@@ -231,7 +232,7 @@ def test_load_section_and_preflight_settings_are_typed(tmp_path: Path) -> None:
     )
     env: Environment = load_environment(path, "qa", environ={})
     assert env.base_url == "http://h"
-    assert dict(env.load) == {"normal_users": 5, "peak_users": 9}
+    assert (env.load.normal_users, env.load.peak_users, env.load.duration) == (5, 9, 60.0)
     assert (env.preflight.path, env.preflight.timeout_seconds, env.preflight.attempts) == (
         "/up",
         0.5,

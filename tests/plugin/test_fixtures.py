@@ -18,7 +18,7 @@ COLLECT_METRICS = """
     SEEN = []
 
     def pytest_runtest_logreport(report):
-        for entry in entries_of(report.user_properties):
+        for entry in entries_of(report):
             SEEN.append({"test": report.nodeid.split("::")[-1], "when": report.when, **entry})
 
     def pytest_sessionfinish(session):
@@ -41,10 +41,12 @@ def env_toml(url: str) -> str:
 
 def test_public_api_is_stable() -> None:
     assert pytest_deploygate.__all__ == [
+        "CONFIG_KEY",
         "ENVIRONMENT_KEY",
         "MASKER_KEY",
         "Credential",
         "DeployGateConfigError",
+        "DeploygateConfig",
         "Environment",
         "Masker",
         "Platform",
@@ -202,7 +204,7 @@ def test_missing_role_and_missing_database_skip_with_reason(
     pytester: pytest.Pytester, run: Run, environments: Callable[[str], None], server: Loopback
 ) -> None:
     environments(f'[environments.qa]\nbase_url = "{server.url}"\n')
-    pytester.makepyfile("def test_admin(admin_api): pass\ndef test_db(db): pass\n")
+    pytester.makepyfile("def test_admin(admin_api): pass\ndef test_db(deploy_db): pass\n")
     result = run("--env=qa", "--no-preflight", "-rs")
     result.assert_outcomes(skipped=2)
     result.stdout.fnmatch_lines_random(
@@ -210,7 +212,7 @@ def test_missing_role_and_missing_database_skip_with_reason(
     )
 
 
-def test_db_is_an_engine_on_the_configured_database(
+def test_deploy_db_is_an_engine_on_the_configured_database(
     pytester: pytest.Pytester, run: Run, environments: Callable[[str], None], server: Loopback
 ) -> None:
     database = pytester.path / "app.db"
@@ -221,8 +223,8 @@ def test_db_is_an_engine_on_the_configured_database(
         """
         import sqlalchemy
 
-        def test_db(db):
-            with db.connect() as connection:
+        def test_db(deploy_db):
+            with deploy_db.connect() as connection:
                 assert connection.execute(sqlalchemy.text("SELECT 41 + 1")).scalar() == 42
         """
     )

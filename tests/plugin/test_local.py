@@ -41,11 +41,11 @@ def test_local_boots_the_platform_with_a_temporary_database(
         """
         import sqlalchemy
 
-        def test_platform(api, base_url, deploy_env, db):
+        def test_platform(api, base_url, deploy_env, deploy_db):
             assert base_url.startswith("http://127.0.0.1:") and deploy_env.base_url == base_url
             assert api.get("/api/health").json()["status"] == "pass"
             assert deploy_env.database_url.startswith("sqlite:///")
-            with db.connect() as connection:
+            with deploy_db.connect() as connection:
                 assert connection.execute(sqlalchemy.text("SELECT count(*) FROM services")).scalar()
         """
     )

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from pytest_deploygate.suites.api.contract import ApiContract
+from pytest_deploygate.config.contract import ApiContract
 from pytest_deploygate.suites.api.evidence import json_body, shown
 
 # Days to scan for a free slot before giving up; a platform that is fully booked for a month

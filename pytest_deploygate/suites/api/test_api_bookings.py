@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
+from pytest_deploygate.config.contract import ApiContract
 from pytest_deploygate.suites.api.bookings import BookingFactory, Slot
-from pytest_deploygate.suites.api.contract import ApiContract
 from pytest_deploygate.suites.api.evidence import error_problems, json_body, shown
 
 pytestmark = pytest.mark.destructive

@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 
+from pytest_deploygate.config.contract import ApiContract
 from pytest_deploygate.suites.api.bookings import BookingFactory
-from pytest_deploygate.suites.api.contract import ApiContract
 from pytest_deploygate.suites.api.evidence import error_problems, json_body, shown
 
 TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")

@@ -12,18 +12,11 @@ from typing import Any
 import httpx
 import pytest
 
+from pytest_deploygate.config.contract import ApiContract
 from pytest_deploygate.suites.api.bookings import Booking, BookingFactory
-from pytest_deploygate.suites.api.contract import ApiContract
 from pytest_deploygate.suites.api.evidence import error_problems, json_body, shown
 
 pytestmark = pytest.mark.destructive
-
-SUCCESS_CARD = "4242424242424242"  # the seed's test cards; [platform.test_cards] overrides
-DECLINE_CARD = "4000000000000002"
-
-
-def card(platform: Any, name: str, default: str) -> str:
-    return str(platform.test_cards.get(name, default)).replace(" ", "")
 
 
 def pay(
@@ -38,7 +31,7 @@ def test_the_success_card_pays_once_per_idempotency_key(
 ) -> None:
     booking = bookings.create(customer_api)
     key = {"Idempotency-Key": f"deploygate-{uuid.uuid4()}"}
-    number = card(platform, "success", SUCCESS_CARD)
+    number = platform.card("success")
     first = pay(customer_api, booking_api, booking, number, **key)
     assert first.status_code in (200, 201), (
         f"{booking_api.pay} with the success card {number} for {booking.reference} answered "
@@ -55,7 +48,7 @@ def test_the_decline_card_is_declined_with_a_json_error(
     customer_api: httpx.Client, booking_api: ApiContract, bookings: BookingFactory, platform: Any
 ) -> None:
     booking = bookings.create(customer_api)
-    number = card(platform, "decline", DECLINE_CARD)
+    number = platform.card("decline")
     response = pay(customer_api, booking_api, booking, number)
     assert response.status_code == 402, (
         f"{booking_api.pay} with the decline card {number} answered {shown(response)}, "

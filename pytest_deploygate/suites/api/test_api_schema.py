@@ -22,8 +22,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from pytest_deploygate import record_http
+from pytest_deploygate.config.contract import ApiContract
 from pytest_deploygate.suites.api.bookings import BookingFactory
-from pytest_deploygate.suites.api.contract import ApiContract
 from pytest_deploygate.suites.api.evidence import shown
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")

@@ -7,18 +7,15 @@ from typing import Any
 
 import pytest
 
-from pytest_deploygate import DeployGateConfigError, Environment
-from pytest_deploygate.database import DatabaseContract, DatabaseUnreachable, connect, contract_of
+from pytest_deploygate import Environment
+from pytest_deploygate.config.contract import DatabaseContract
+from pytest_deploygate.database import DatabaseUnreachable, connect, contract_of
 
 
 @pytest.fixture(scope="session")
 def database_contract(deploy_env: Environment) -> DatabaseContract:
-    """What the database must hold: ``[platform.database]`` of environments.toml."""
-    try:
-        return contract_of(deploy_env)
-    except DeployGateConfigError as exc:
-        problem = str(exc)
-    pytest.fail(problem, pytrace=False)  # outside `except`: no chained traceback
+    """What the database must hold: ``[platform.database]`` (checked when the file was loaded)."""
+    return contract_of(deploy_env)
 
 
 @dataclass
@@ -28,21 +25,21 @@ class _Reachability:
 
 
 @pytest.fixture(scope="session")
-def _reachability(db: Any, deploy_env: Environment) -> _Reachability:
+def _reachability(deploy_db: Any, deploy_env: Environment) -> _Reachability:
     try:
-        connect(db, deploy_env)
+        connect(deploy_db, deploy_env)
     except DatabaseUnreachable as exc:
         return _Reachability(str(exc))
     return _Reachability()
 
 
 @pytest.fixture
-def database(db: Any, _reachability: _Reachability) -> Any:
-    """The ``db`` engine once the database has answered. Unreachable is one error, with one
+def database(deploy_db: Any, _reachability: _Reachability) -> Any:
+    """The ``deploy_db`` engine once the database has answered. Unreachable is one error, with one
     masked line naming the key and the fix; the checks after it are skipped as not checked."""
     if _reachability.error and _reachability.reported:
         pytest.skip("not checked: the database is unreachable (see the error above)")
     if _reachability.error:
         _reachability.reported = True
         pytest.fail(_reachability.error, pytrace=False)
-    return db
+    return deploy_db

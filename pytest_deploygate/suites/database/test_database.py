@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from pytest_deploygate import record_metric
+from pytest_deploygate.config.contract import DatabaseContract
 from pytest_deploygate.database import (
-    DatabaseContract,
     missing_schema,
     ping_ms,
     sample_latency,

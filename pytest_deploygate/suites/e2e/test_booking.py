@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_deploygate.browser.booking_ui import BookingUI
-from pytest_deploygate.browser.plugin import PageLoadRecorder
+from pytest_deploygate.browser.timing import PageLoadRecorder
 
 pytestmark = pytest.mark.destructive  # every test here books a slot on the platform
 

@@ -38,8 +38,14 @@ def test_component_is_healthy(health: httpx.Response, component: str) -> None:
 
 
 @pytest.mark.requires("database")
-def test_database_accepts_queries(db: Any) -> None:
-    import sqlalchemy
+def test_database_accepts_queries(deploy_db: Any, deploy_env: Any) -> None:
+    # The database suite's read-only ping: a missing SQLite file is unreachable, not created.
+    from pytest_deploygate.database import DatabaseUnreachable, connect
 
-    with db.connect() as connection:
-        assert connection.execute(sqlalchemy.text("SELECT 1")).scalar() == 1
+    try:
+        connect(deploy_db, deploy_env)
+    except DatabaseUnreachable as exc:
+        problem = str(exc)
+    else:
+        return
+    pytest.fail(problem, pytrace=False)

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from pytest_deploygate.suites.api.contract import SecurityContract, security_contract
+from pytest_deploygate.config.contract import SecurityContract
 from pytest_deploygate.suites.security.tokens import claims_of
 
 # The burst exhausts this client's budget on the rate-limited endpoint for a whole window, so
@@ -25,7 +25,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def security(platform: Any) -> SecurityContract:
     """What the platform promises about security ([platform.security], seed defaults)."""
-    return security_contract(platform)
+    contract: SecurityContract = platform.security
+    return contract
 
 
 @pytest.fixture

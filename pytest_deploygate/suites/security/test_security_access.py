@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from pytest_deploygate.suites.api.contract import Endpoint, SecurityContract
+from pytest_deploygate.config.contract import Endpoint, SecurityContract
 from pytest_deploygate.suites.api.evidence import error_problems, shown
 from pytest_deploygate.suites.security import tokens
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from pytest_deploygate.config.contract import ApiContract
 from pytest_deploygate.suites.api.bookings import Booking, BookingFactory
-from pytest_deploygate.suites.api.contract import ApiContract
 from pytest_deploygate.suites.api.evidence import json_body, shown
 
 # Customer A books a slot to have something to steal; customer B is credentials.customer2.

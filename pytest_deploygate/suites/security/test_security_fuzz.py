@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pytest_deploygate.config.contract import SecurityContract
 from pytest_deploygate.suites.api.bookings import BookingFactory
-from pytest_deploygate.suites.api.contract import SecurityContract
 from pytest_deploygate.suites.api.evidence import shown, stack_trace
 
 MARKUP = st.sampled_from(

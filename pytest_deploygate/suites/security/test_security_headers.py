@@ -14,7 +14,7 @@ from http.cookies import SimpleCookie
 import httpx
 import pytest
 
-from pytest_deploygate.suites.api.contract import SecurityContract
+from pytest_deploygate.config.contract import SecurityContract
 
 VERSION = re.compile(r"\d+\.\d+|/\s*\d")
 MISSING_PATH = "/api/deploygate-no-such-endpoint"  # error pages leak versions too

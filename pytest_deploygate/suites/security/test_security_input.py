@@ -9,8 +9,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from pytest_deploygate.config.contract import SecurityContract
 from pytest_deploygate.suites.api.bookings import BookingFactory
-from pytest_deploygate.suites.api.contract import SecurityContract
 from pytest_deploygate.suites.api.evidence import error_problems, shown, stack_trace
 
 

@@ -10,7 +10,7 @@ import email.utils
 
 import httpx
 
-from pytest_deploygate.suites.api.contract import SecurityContract
+from pytest_deploygate.config.contract import SecurityContract
 from pytest_deploygate.suites.api.evidence import error_problems, shown
 
 

@@ -1,0 +1,5 @@
+"""Deprecated alias of ``pytest_deploygate.browser.booking_ui`` (moved in 0.2, removed in 0.3)."""
+
+from pytest_deploygate._deprecated import moved
+
+__getattr__ = moved(__name__, "pytest_deploygate.browser.booking_ui")

@@ -1,0 +1,245 @@
+"""environments.toml → DeploygateConfig: read, validate every table, resolve one environment.
+
+The only module that parses the file. Everything is checked up front (the schema, the gate
+tables, the load model, the platform contract, the alert rules), so a mistake anywhere is one
+``DeployGateConfigError`` line naming the file, the table, the key and the fix, before any test.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from pytest_deploygate.config import schema
+from pytest_deploygate.config.contract import ContractError, with_paths
+from pytest_deploygate.config.interpolate import interpolate, variables_in
+from pytest_deploygate.config.model import (
+    Credential,
+    DeploygateConfig,
+    DeployGateConfigError,
+    Environment,
+    Platform,
+    Preflight,
+)
+from pytest_deploygate.masking import url_password
+
+#: Values of ``launch``: the embedded reference platform (``reference_app`` is the 0.1 name).
+LAUNCHERS = ("reference", "reference_app")
+
+
+def read_document(path: Path) -> dict[str, Any]:
+    """The parsed, schema-checked file (no interpolation yet)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DeployGateConfigError(
+            f"{path}: environments file not found; create it (deploygate init writes a starter) "
+            "or pass --environments-file PATH"
+        ) from None
+    except OSError as exc:
+        raise DeployGateConfigError(f"{path}: cannot read it ({exc.strerror})") from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise DeployGateConfigError(
+            f"{path.name}: not valid TOML: {exc}; fix the syntax on that line"
+        ) from None
+    problem = schema.validate(document, schema.FILE)
+    if problem is not None:
+        where = f"[{problem.table}] " if problem.table else ""
+        raise DeployGateConfigError(f"{path.name}: {where}{problem.key}: {problem.message}")
+    return document
+
+
+def load_config(
+    path: Path,
+    name: str,
+    environ: Mapping[str, str] = os.environ,
+    *,
+    alerts_path: Path | None = None,
+) -> DeploygateConfig:
+    """Read ``path``, validate all of it, and resolve the environment called ``name``.
+
+    ``alerts_path`` reads the ``[alerts]`` table from another file (``--alerts-file``).
+    """
+    document = read_document(path)
+    environment = _resolve(document, path, name, environ)
+    alerts_source = path if alerts_path is None else alerts_path
+    alerts_table = document.get("alerts") if alerts_path is None else _alerts_of(alerts_path)
+    from pytest_deploygate.alerting.config import parse_alerts
+    from pytest_deploygate.alerting.rules import AlertConfigError
+
+    try:
+        alerts = parse_alerts(alerts_table, source=alerts_source.name)
+    except AlertConfigError as exc:
+        raise DeployGateConfigError(str(exc)) from None
+    return DeploygateConfig(
+        source=path,
+        environment=environment,
+        environment_names=tuple(document.get("environments", {})),
+        alerts=alerts,
+    )
+
+
+def load_environment(path: Path, name: str, environ: Mapping[str, str] = os.environ) -> Environment:
+    """Just the environment ``name`` of ``path`` (every table is still validated)."""
+    return load_config(path, name, environ).environment
+
+
+def referenced_variables(path: Path, name: str) -> tuple[str, ...]:
+    """Every ${VAR} the environment ``name`` needs (for ``deploygate check-env``)."""
+    document = read_document(path)
+    _known(document, path, name)
+    used = variables_in(document["environments"][name]) + variables_in(document.get("platform", {}))
+    return tuple(sorted(set(used)))
+
+
+def _known(document: Mapping[str, Any], path: Path, name: str) -> None:
+    environments = document.get("environments", {})
+    if name in environments:
+        return
+    known = ", ".join(environments) or "none"
+    close = difflib.get_close_matches(name, list(environments), n=1)
+    fix = f"did you mean {close[0]!r}?" if close else "pick a known one"
+    raise DeployGateConfigError(
+        f"{path.name}: unknown environment {name!r} (--env); known environments: {known}; "
+        f"{fix} (or add [environments.{name}])"
+    )
+
+
+def _resolve(
+    document: Mapping[str, Any], path: Path, name: str, environ: Mapping[str, str]
+) -> Environment:
+    _known(document, path, name)
+    table = f"environments.{name}"
+
+    def missing(variable: str, where: str) -> DeployGateConfigError:
+        section, _, key = where.rpartition(".")
+        return DeployGateConfigError(
+            f"{path.name}: [{section}] {key} uses ${{{variable}}}, which is not set (or is "
+            f"empty); export {variable} (deploygate check-env lists every variable needed)"
+        )
+
+    raw = document["environments"][name]
+    secrets: set[str] = set()
+    resolved = interpolate(raw, environ, missing, secrets, table)
+    platform_base = interpolate(document.get("platform", {}), environ, missing, secrets, "platform")
+    variables = _variables_by_key(raw, table) | _variables_by_key(
+        document.get("platform", {}), "platform"
+    )
+    if "base_url" not in resolved and "launch" not in resolved:
+        raise DeployGateConfigError(
+            f'{path.name}: [{table}] needs base_url (where it is) or launch = "reference"'
+        )
+    launch = resolved.get("launch")
+    if launch is not None and launch not in LAUNCHERS:
+        raise DeployGateConfigError(
+            f"{path.name}: [{table}] launch = {launch!r} is not known; use one of: "
+            + ", ".join(LAUNCHERS)
+        )
+    credentials = {
+        role: Credential(c.get("username", ""), c.get("password", ""))
+        for role, c in resolved.get("credentials", {}).items()
+    }
+    # Passwords are secrets even when written literally; a username only when interpolated
+    # (a literal one is already public in the file, and masking "cust" would garble "customer").
+    secrets.update(credential.password for credential in credentials.values())
+    database_url = resolved.get("database", {}).get("url")
+    if database_url and (password := url_password(database_url)):
+        secrets.add(password)
+    platform = _platform(platform_base, resolved.get("platform", {}), path, table)
+    return Environment(
+        name=name,
+        source=path,
+        platform=platform,
+        sensitive=resolved.get("sensitive", False),
+        base_url=_strip_slash(resolved.get("base_url")),
+        launch=launch,
+        description=resolved.get("description", ""),
+        database_url=database_url,
+        credentials=MappingProxyType(credentials),
+        services=MappingProxyType(dict(resolved.get("services", {}))),
+        gates=MappingProxyType(_gates(document, resolved, path, table)),
+        load=_load(resolved.get("load", {}), path, table),
+        preflight=_preflight(resolved.get("preflight", {}), platform.endpoints),
+        secrets=frozenset(s for s in secrets if s),
+        variables_by_key=MappingProxyType(variables),
+    )
+
+
+def _variables_by_key(value: Any, where: str) -> dict[str, tuple[str, ...]]:
+    if isinstance(value, Mapping):
+        found: dict[str, tuple[str, ...]] = {}
+        for key, item in value.items():
+            found |= _variables_by_key(item, f"{where}.{key}")
+        return found
+    names = tuple(variables_in(value))
+    return {where: names} if names else {}
+
+
+def _platform(
+    base: Mapping[str, Any], override: Mapping[str, Any], path: Path, table: str
+) -> Platform:
+    try:
+        return Platform.from_tables(base, override)
+    except ContractError as exc:
+        where = f" (with [{table}.platform])" if override else ""
+        raise DeployGateConfigError(f"{path.name}: {exc}{where}") from None
+
+
+def _gates(
+    document: Mapping[str, Any], resolved: Mapping[str, Any], path: Path, table: str
+) -> dict[str, str]:
+    from pytest_deploygate.gates.expressions import GateConfigError, parse_gate_table
+
+    own = resolved.get("gates", {})
+    try:  # each table under its own name, so the error points at the right one
+        parse_gate_table(document.get("gates", {}), f"{path.name}: [gates]")
+        parse_gate_table(own, f"{path.name}: [{table}.gates]")
+    except GateConfigError as exc:
+        raise DeployGateConfigError(str(exc)) from None
+    return {**document.get("gates", {}), **own}
+
+
+def _load(values: Mapping[str, Any], path: Path, table: str) -> Any:
+    from pytest_deploygate.load.config import LoadConfigError, LoadSettings
+
+    try:
+        return LoadSettings.from_mapping(values, f"{path.name}: [{table}.load]")
+    except LoadConfigError as exc:
+        raise DeployGateConfigError(str(exc)) from None
+
+
+def _preflight(values: Mapping[str, Any], endpoints: Mapping[str, str]) -> Preflight:
+    raw = {**with_paths(schema.defaults(schema.PREFLIGHT), endpoints), **values}
+    return Preflight(
+        path=str(raw["path"]),
+        timeout_seconds=float(raw["timeout_seconds"]),
+        attempts=int(raw["attempts"]),
+    )
+
+
+def _alerts_of(path: Path) -> Mapping[str, Any] | None:
+    """The ``[alerts]`` table of a separate alerts file (``--alerts-file``)."""
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DeployGateConfigError(f"{path}: alerts file not found (--alerts-file)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise DeployGateConfigError(f"{path.name}: not valid TOML: {exc}") from None
+    problem = schema.validate({"alerts": document.get("alerts", {})}, {"alerts": schema.ALERTS})
+    if problem is not None:
+        raise DeployGateConfigError(
+            f"{path.name}: [{problem.table}] {problem.key}: {problem.message}"
+        )
+    table = document.get("alerts")
+    return table if isinstance(table, Mapping) else None
+
+
+def _strip_slash(url: str | None) -> str | None:
+    return url.rstrip("/") if url else url

@@ -1,0 +1,45 @@
+"""Keeps Locust's own pytest plugin out of deploygate's users' sessions.
+
+Locust registers a pytest plugin (for pytest-style locustfiles) that adds ``--host``/``-H`` and
+``session``/``fastsession`` fixtures to every session in the environment. Those names collide
+with users' own, and deploygate only ever runs Locust in a subprocess. So the plugin is blocked
+before its entry point loads, or, when entry points happened to load it first, unregistered
+before any fixture is collected, with its options taken off the parser. ``-p locust`` on the
+command line keeps it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+NAME = "locust"
+_OPTIONS = frozenset({"--host", "-H"})
+
+
+def block_early(pluginmanager: pytest.PytestPluginManager) -> None:
+    """From ``pytest_addhooks``: block the plugin if its entry point has not loaded yet."""
+    if pluginmanager.get_plugin(NAME) is None:
+        pluginmanager.set_blocked(NAME)
+
+
+def drop_if_loaded(config: pytest.Config, parser: pytest.Parser, args: Sequence[str]) -> None:
+    """From ``pytest_load_initial_conftests``: unregister it unless ``-p locust`` asked for it."""
+    manager = config.pluginmanager
+    if manager.get_plugin(NAME) is None or _asked_for(args):
+        return
+    manager.unregister(name=NAME)
+    manager.set_blocked(NAME)
+    # Private: pytest has no API to withdraw an option; without this, --help lists --host.
+    group: Any = getattr(parser, "_anonymous", None)
+    if group is not None:
+        group.options[:] = [o for o in group.options if not _OPTIONS & set(o.names())]
+
+
+def _asked_for(args: Sequence[str]) -> bool:
+    for index, arg in enumerate(args):
+        if arg == f"-p{NAME}" or (arg == "-p" and args[index + 1 : index + 2] == [NAME]):
+            return True
+    return False
