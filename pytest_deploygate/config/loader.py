@@ -62,12 +62,15 @@ def load_config(
     environ: Mapping[str, str] = os.environ,
     *,
     alerts_path: Path | None = None,
+    document: Mapping[str, Any] | None = None,
 ) -> DeploygateConfig:
     """Read ``path``, validate all of it, and resolve the environment called ``name``.
 
-    ``alerts_path`` reads the ``[alerts]`` table from another file (``--alerts-file``).
+    ``alerts_path`` reads the ``[alerts]`` table from another file (``--alerts-file``);
+    ``document`` is the file as ``read_document`` returned it, when the caller has it already.
     """
-    document = read_document(path)
+    if document is None:
+        document = read_document(path)
     environment = _resolve(document, path, name, environ)
     alerts_source = path if alerts_path is None else alerts_path
     alerts_table = document.get("alerts") if alerts_path is None else _alerts_of(alerts_path)

@@ -3,13 +3,14 @@
 Locust registers a pytest plugin (for pytest-style locustfiles) that adds ``--host``/``-H`` and
 ``session``/``fastsession`` fixtures to every session in the environment. Those names collide
 with users' own, and deploygate only ever runs Locust in a subprocess. So the plugin is blocked
-before its entry point loads, or, when entry points happened to load it first, unregistered
-before any fixture is collected, with its options taken off the parser. ``-p locust`` on the
-command line keeps it.
+before its entry point loads, or, when entry points happened to load it first (their order is
+the order distributions are found on disk), unregistered before any fixture is collected, with
+its options hidden from ``--help``. ``-p locust`` on the command line keeps it.
 """
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 
 NAME = "locust"
 _OPTIONS = frozenset({"--host", "-H"})
+_FIXTURES = ("session", "fastsession")
 
 
 def block_early(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -30,12 +32,19 @@ def drop_if_loaded(config: pytest.Config, parser: pytest.Parser, args: Sequence[
     manager = config.pluginmanager
     if manager.get_plugin(NAME) is None or _asked_for(args):
         return
-    manager.unregister(name=NAME)
+    plugin = manager.unregister(name=NAME)
     manager.set_blocked(NAME)
-    # Private: pytest has no API to withdraw an option; without this, --help lists --host.
+    # pluggy replays every past registration to the fixture manager when the session starts, so
+    # an unregistered plugin's fixtures would still be collected: take them off the module
+    # object. Only this pytest process is affected; Locust itself runs in a subprocess.
+    for fixture in _FIXTURES:
+        vars(plugin).pop(fixture, None)
+    # pytest cannot withdraw an option once added; hiding it keeps --help clean. The anonymous
+    # group (where plain parser.addoption puts options) has no public accessor.
     group: Any = getattr(parser, "_anonymous", None)
-    if group is not None:
-        group.options[:] = [o for o in group.options if not _OPTIONS & set(o.names())]
+    for option in getattr(group, "options", ()):
+        if _OPTIONS & set(option.names()):
+            option.attrs()["help"] = argparse.SUPPRESS
 
 
 def _asked_for(args: Sequence[str]) -> bool:

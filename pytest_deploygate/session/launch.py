@@ -30,6 +30,14 @@ def boot(database_url: str | None = None) -> LocalPlatform:
     ``REFERENCE_APP_FAULTS`` and the other ``REFERENCE_APP_*`` variables are honoured, so the
     same run can prove a suite goes red. Raises RuntimeError with one line on any start-up error.
     """
+    from pytest_deploygate.extras import install_hint, missing
+
+    absent = missing("reference")
+    if absent:
+        raise RuntimeError(
+            f"--env=local boots the reference platform, which needs the reference extra "
+            f"({', '.join(absent)} not installed): {install_hint('reference')}"
+        )
     workdir = Path(tempfile.mkdtemp(prefix="deploygate-local-"))
     url = database_url or f"sqlite:///{workdir / 'reference.db'}"
     try:

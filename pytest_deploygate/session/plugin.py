@@ -19,6 +19,7 @@ from pytest_deploygate.config import (
     Environment,
     load_config,
     locate,
+    read_document,
 )
 from pytest_deploygate.masking import Masker
 from pytest_deploygate.session import metrics, policy
@@ -130,11 +131,20 @@ def _load(config: pytest.Config) -> DeploygateConfig | None:
         start = config.inipath.parent if config.inipath else config.rootpath
     path, named = locate(explicit, start)
     name = config.option.deploygate_env or config.getini("deploygate_env")
-    if not path.exists() and not named and not config.option.deploygate_env:
-        return None  # a project without environments.toml, run without --env
     alerts_file = config.getoption("deploygate_alerts_file", None)
     try:
-        return load_config(path, name, alerts_path=Path(alerts_file) if alerts_file else None)
+        document = None
+        if not config.option.deploygate_env and not named:
+            # A plain run: test the default environment only if the file defines it, so a
+            # project's own unit tests run undisturbed beside an environments.toml.
+            if not path.exists():
+                return None
+            document = read_document(path)
+            if name not in document.get("environments", {}):
+                return None
+        return load_config(
+            path, name, alerts_path=Path(alerts_file) if alerts_file else None, document=document
+        )
     except DeployGateConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
 

@@ -3,6 +3,10 @@ heading and landmark best practices). Violation counts feed the ``accessibility.
 
 from __future__ import annotations
 
+from pytest_deploygate.extras import require
+
+require("browser")
+
 import pytest
 
 from pytest_deploygate.browser.accessibility import AxeChecker

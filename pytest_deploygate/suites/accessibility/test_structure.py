@@ -4,6 +4,10 @@ not just some <label> somewhere on the page)."""
 
 from __future__ import annotations
 
+from pytest_deploygate.extras import require
+
+require("browser")
+
 import pytest
 
 from pytest_deploygate.browser.accessibility import page_structure_problems

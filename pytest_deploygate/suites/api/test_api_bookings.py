@@ -3,6 +3,10 @@ race. Every check here books real slots, so all are destructive (cancelled at te
 
 from __future__ import annotations
 
+from pytest_deploygate.extras import require
+
+require("api")
+
 import datetime as dt
 import threading
 from collections import Counter

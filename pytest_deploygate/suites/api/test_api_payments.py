@@ -6,6 +6,10 @@ covers every API operation (the seed's "API Endpoints: 100 %"). Destructive: it 
 
 from __future__ import annotations
 
+from pytest_deploygate.extras import require
+
+require("api")
+
 import uuid
 from typing import Any
 

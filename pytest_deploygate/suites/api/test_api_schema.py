@@ -9,6 +9,10 @@ Reads run everywhere; writes create data and are destructive.
 
 from __future__ import annotations
 
+from pytest_deploygate.extras import require
+
+require("api")
+
 import time
 from typing import Any
 

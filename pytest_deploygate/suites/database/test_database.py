@@ -4,6 +4,10 @@ connection refuses writes), so it runs on production."""
 
 from __future__ import annotations
 
+from pytest_deploygate.extras import require
+
+require("database")
+
 from typing import Any
 
 import pytest

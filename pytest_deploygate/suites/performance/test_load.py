@@ -9,6 +9,10 @@ be put on the platform at all.
 
 from __future__ import annotations
 
+from pytest_deploygate.extras import require
+
+require("load")
+
 from collections.abc import Callable
 
 import pytest

@@ -8,6 +8,10 @@ The per-step table and a chart of p95 and error rate against users go into the H
 
 from __future__ import annotations
 
+from pytest_deploygate.extras import require
+
+require("load")
+
 from collections.abc import Callable
 
 import pytest

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pytest_deploygate.extras import require
+
+require("security")
+
 import httpx
 import pytest
 

@@ -10,6 +10,10 @@ red CI run is reproducible; no example database, the environment is the state.
 
 from __future__ import annotations
 
+from pytest_deploygate.extras import require
+
+require("security")
+
 import re
 from typing import Any
 

@@ -8,6 +8,10 @@ follows OWASP sets `"X-XSS-Protection" = "0"` in `[platform.headers]`.
 
 from __future__ import annotations
 
+from pytest_deploygate.extras import require
+
+require("security")
+
 import re
 from http.cookies import SimpleCookie
 

@@ -6,6 +6,10 @@ ASVS V5 (validation, sanitisation and encoding), beyond the seed's three chat pa
 
 from __future__ import annotations
 
+from pytest_deploygate.extras import require
+
+require("security")
+
 import httpx
 import pytest
 

@@ -6,6 +6,10 @@ module to the end of the session; other workers (xdist) talk to their own local 
 
 from __future__ import annotations
 
+from pytest_deploygate.extras import require
+
+require("security")
+
 import email.utils
 
 import httpx
