@@ -9,13 +9,15 @@ import pytest
 
 from pytest_deploygate import Environment
 from pytest_deploygate.config.contract import DatabaseContract
-from pytest_deploygate.database import DatabaseUnreachable, connect, contract_of
+
+# pytest_deploygate.database needs SQLAlchemy (the database extra): imported in the fixtures, so
+# a core install collects this folder and skips its tests naming the extra (extras.require).
 
 
 @pytest.fixture(scope="session")
 def database_contract(deploy_env: Environment) -> DatabaseContract:
     """What the database must hold: ``[platform.database]`` (checked when the file was loaded)."""
-    return contract_of(deploy_env)
+    return deploy_env.platform.database
 
 
 @dataclass
@@ -26,6 +28,8 @@ class _Reachability:
 
 @pytest.fixture(scope="session")
 def _reachability(deploy_db: Any, deploy_env: Environment) -> _Reachability:
+    from pytest_deploygate.database import DatabaseUnreachable, connect
+
     try:
         connect(deploy_db, deploy_env)
     except DatabaseUnreachable as exc:
