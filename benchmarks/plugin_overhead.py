@@ -87,7 +87,7 @@ def main() -> None:
             samples["with"].append(measure(common, workdir))
         without, with_plugin = summarise(samples["without"]), summarise(samples["with"])
         smoke = [
-            measure(["-q", "-p", "no:cacheprovider", "--env=local", "suites/smoke"], REPO)
+            measure(["-q", "-p", "no:cacheprovider", "--env=local", "pytest_deploygate/suites/smoke"], REPO)
             for _ in range(options.smoke_runs)
         ]
     finally:

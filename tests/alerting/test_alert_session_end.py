@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import inner_session
 import pytest
 from alerting_support import Receiver
 
 # In-process runs: pytest-playwright's soft-assertion scope does not nest, so leave it out.
-PLUGINS = [
-    *("-p", "no:playwright"),
-    *("-p", "pytest_deploygate.gates.plugin"),
-    *("-p", "pytest_deploygate.alerting.plugin"),
-]
 
 SLOW_PAGE_TEST = """
 from pytest_deploygate import record_metric
@@ -61,8 +57,8 @@ def write_alerts(pytester: pytest.Pytester, url: str, **replace: str) -> Path:
 
 
 def run(pytester: pytest.Pytester, *extra: str) -> pytest.RunResult:
-    return pytester.runpytest(
-        *PLUGINS, "--env", "ci", "--no-preflight", "--alerts-file", "alerts.toml", *extra
+    return inner_session.run(
+        pytester, "--env", "ci", "--no-preflight", "--alerts-file", "alerts.toml", *extra
     )
 
 

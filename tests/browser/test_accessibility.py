@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+import inner_session
 import pytest
 
 from pytest_deploygate.browser.accessibility import AxeReport, Violation
@@ -55,7 +56,7 @@ def test_axe_runs_on_the_settled_document_not_the_one_being_replaced(
     browser_pytester.makepyfile(test_restless=RESTLESS)
 
     # When the axe fixture and the structure checks run on it
-    result = browser_pytester.runpytest_subprocess()
+    result = inner_session.run_sub(browser_pytester)
 
     # Then they wait for the new document and check it, instead of failing with
     # "Execution context was destroyed" or reporting on the page being left
@@ -71,7 +72,7 @@ def test_axe_lists_every_violation_and_the_clean_page_passes(
     browser_pytester.makeconftest(METRICS_TO_FILE)
 
     # When both are checked in a real browser
-    result = browser_pytester.runpytest_subprocess("-s")
+    result = inner_session.run_sub(browser_pytester, "-s")
 
     # Then the clean page passes and the broken one fails listing rule, impact and selector
     result.assert_outcomes(passed=3, failed=1)

@@ -6,6 +6,7 @@ import os
 import stat
 from pathlib import Path
 
+import inner_session
 import pytest
 
 from pytest_deploygate.browser import discovery
@@ -111,7 +112,8 @@ def test_the_override_wins_over_pytest_playwright_in_a_real_session(
     browser_pytester.makepyfile(LAUNCH_ARGS_TEST.format(executable=SYSTEM_CHROMIUM))
 
     # When the session runs with a pytest-playwright option and an explicit executable
-    result = browser_pytester.runpytest_subprocess(
+    result = inner_session.run_sub(
+        browser_pytester,
         "--slowmo=1",
         f"--browser-executable={SYSTEM_CHROMIUM}",
         "-p",
@@ -149,7 +151,7 @@ def test_a_missing_browser_fails_browser_tests_with_the_install_hint(
         """
     )
 
-    result = browser_pytester.runpytest_subprocess()
+    result = inner_session.run_sub(browser_pytester)
 
     # Then each browser test errors with the same single line; the rest still runs
     result.assert_outcomes(passed=1, errors=2)

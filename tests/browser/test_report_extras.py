@@ -6,6 +6,7 @@ import os
 import zipfile
 from pathlib import Path
 
+import inner_session
 import pytest
 
 pytestmark = pytest.mark.skipif(
@@ -39,7 +40,7 @@ def test_failure_screenshot_and_trace_are_in_the_report_and_earlier_runs_keep_th
     reports = browser_pytester.path / "reports"
 
     # When the suite runs with an HTML report
-    first = browser_pytester.runpytest_subprocess(*html_args)
+    first = inner_session.run_sub(browser_pytester, *html_args)
 
     # Then the failure's screenshot is embedded and its trace linked from the report
     first.assert_outcomes(passed=1, failed=1)
@@ -59,7 +60,7 @@ def test_failure_screenshot_and_trace_are_in_the_report_and_earlier_runs_keep_th
     assert b"click" in events
 
     # When it runs again (and, separately, under xdist)
-    second = browser_pytester.runpytest_subprocess(*html_args, "-n", "2")
+    second = inner_session.run_sub(browser_pytester, *html_args, "-n", "2")
 
     # Then the earlier run's trace is still there next to the new one, and the new report
     # links its own

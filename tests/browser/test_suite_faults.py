@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from repository_run import run_repository, suite_path
+from inner_session import run_repository, suite_path
 
 pytestmark = pytest.mark.skipif(
     not os.access("/usr/bin/chromium", os.X_OK) and not os.environ.get("PLAYWRIGHT_BROWSERS_PATH"),

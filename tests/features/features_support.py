@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
+import inner_session
 import pytest
 from loopback_server import serve
 
@@ -149,11 +150,6 @@ services.payment = "/api/health"
 
 # Plugins an in-process inner session does not need: playwright's global state cannot nest
 # in-process (browser cases run in a subprocess), the others only cost start-up time.
-IN_PROCESS = [
-    *("-p", "no:playwright", "-p", "no:locust", "-p", "no:schemathesis"),
-    *("-p", "no:hypothesispytest", "-p", "no:anyio"),
-    *("-W", "ignore::pytest.PytestAssertRewriteWarning"),
-]
 
 
 @pytest.fixture
@@ -188,4 +184,4 @@ def write_feature(feature_project: pytest.Pytester) -> Write:
 
 
 def run_inprocess(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_inprocess(*IN_PROCESS, *args)
+    return inner_session.run(pytester, *args)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 
+import inner_session
 import pytest
 from features_support import StubPlatform, Write
 
@@ -85,8 +86,12 @@ def test_browser_steps_pass_and_failures_name_the_step_with_a_screenshot(
     feature_project.makeconftest(METRICS_CONFTEST)
 
     # When they run in Chromium with an HTML report
-    result = feature_project.runpytest_subprocess(
-        "--env=stub", "--html=reports/report.html", "--self-contained-html", timeout=180
+    result = inner_session.run_sub(
+        feature_project,
+        "--env=stub",
+        "--html=reports/report.html",
+        "--self-contained-html",
+        timeout=180,
     )
 
     # Then the booking case passes, having sent the values it read from the page

@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 
 import pytest
-from repository_run import REPO as ROOT
-from repository_run import run_repository
+from inner_session import REPO as ROOT
+from inner_session import run_repository
 
 pytestmark = pytest.mark.skipif(
     not os.access("/usr/bin/chromium", os.X_OK) and not os.environ.get("PLAYWRIGHT_BROWSERS_PATH"),

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import inner_session
 import pytest
 
 # pytest-playwright keeps global state that a nested in-process session trips over.
-GATES_PLUGIN = ("-p", "pytest_deploygate.gates.plugin", "-p", "no:playwright")
 
 #: A test module that records the given entries through the real metrics transport.
 RECORDING_TEST = """
@@ -42,7 +42,7 @@ def write(path: Path, content: str) -> None:
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     """A gate-engine session against staging, with no reachability check (nothing listens)."""
-    return pytester.runpytest("--env=staging", "--no-preflight", *GATES_PLUGIN, *args)
+    return inner_session.run(pytester, "--env=staging", "--no-preflight", *args)
 
 
 def gates_json(pytester: pytest.Pytester) -> dict[str, Any]:

@@ -9,8 +9,9 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
+import inner_session
 import pytest
-from gate_helpers import GATES_PLUGIN, gates_json, http, metric, run
+from gate_helpers import gates_json, http, metric, run
 from loopback_server import serve
 
 Project = Callable[..., pytest.Pytester]
@@ -308,7 +309,7 @@ def test_secrets_are_masked_in_gates_json(
 def test_engine_stays_quiet_without_a_deploygate_session(pytester: pytest.Pytester) -> None:
     # A project's own unit tests: no environments.toml, no --env, no gate inputs.
     pytester.makepyfile("def test_unit(): pass")
-    result = pytester.runpytest(*GATES_PLUGIN)
+    result = inner_session.run(pytester)
     assert result.ret == 0
     assert "quality gates" not in result.stdout.str()
     assert not (pytester.path / "reports").exists()
@@ -321,7 +322,7 @@ def test_loading_the_plugin_twice_is_harmless(gate_project: Project) -> None:
         entries=FAST,
         files={"conftest.py": 'pytest_plugins = ["pytest_deploygate.gates.plugin"]\n'},
     )
-    result = run(pytester, *GATES_PLUGIN)
+    result = run(pytester, "-p", "pytest_deploygate.gates.plugin")
     assert result.ret == 0
     assert result.stdout.str().count("deploygate quality gates") == 1
 
@@ -360,7 +361,7 @@ def test_endpoint_coverage_reads_the_local_platforms_openapi(pytester: pytest.Py
         "    assert api.get('/api/availability/1/2030-01-07').status_code in (200, 404)\n"
     )
     # When the run exercised two operations only
-    result = pytester.runpytest("--env=local", *GATES_PLUGIN)
+    result = inner_session.run(pytester, "--env=local")
     # Then the gate breaches and names, by method and template, what was missed
     result.assert_outcomes(passed=1)
     assert result.ret == 99

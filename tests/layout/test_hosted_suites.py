@@ -3,6 +3,7 @@ and no paths are, exactly the given paths otherwise, and never in a plain ``pyte
 
 from __future__ import annotations
 
+import inner_session
 import pytest
 
 from pytest_deploygate.suites.plugin import SUITES_DIR
@@ -21,7 +22,9 @@ def test_env_without_paths_collects_the_hosted_suites_after_the_users_tests(
     bare_project.makepyfile(test_mine=MINE)
 
     # When pytest runs against an environment with a suite marker and no paths
-    result = bare_project.runpytest_subprocess("--env=qa", "-m", "security", "--collect-only", "-q")
+    result = inner_session.run_sub(
+        bare_project, "--env=qa", "-m", "security", "--collect-only", "-q"
+    )
 
     # Then the hosted security suite is collected from the package (its node ids are relative
     # to the package's suites folder), and nothing else
@@ -34,7 +37,7 @@ def test_env_without_paths_collects_the_hosted_suites_after_the_users_tests(
 def test_users_tests_run_beside_the_hosted_suites(bare_project: pytest.Pytester) -> None:
     bare_project.makepyfile(test_mine=MINE)
 
-    result = bare_project.runpytest_subprocess("--env=qa", "--collect-only", "-q")
+    result = inner_session.run_sub(bare_project, "--env=qa", "--collect-only", "-q")
 
     items = collected(result)
     assert items[0] == "test_mine.py::test_mine", items[:3]
@@ -52,7 +55,7 @@ def test_paths_or_the_switch_leave_the_hosted_suites_out(
 ) -> None:
     bare_project.makepyfile(test_mine=MINE)
 
-    result = bare_project.runpytest_subprocess("--env=qa", "--collect-only", "-q", *args)
+    result = inner_session.run_sub(bare_project, "--env=qa", "--collect-only", "-q", *args)
 
     assert collected(result) == ["test_mine.py::test_mine"]
 
@@ -61,14 +64,19 @@ def test_a_plain_pytest_run_never_collects_them(bare_project: pytest.Pytester) -
     # A project's own unit tests, with an environments.toml lying around: no --env, no suites.
     bare_project.makepyfile(test_mine="def test_unit():\n    pass\n")
 
-    result = bare_project.runpytest_subprocess("--collect-only", "-q")
+    result = inner_session.run_sub(bare_project, "--collect-only", "-q")
 
     assert collected(result) == ["test_mine.py::test_unit"]
 
 
 def test_pyargs_selects_one_hosted_suite(bare_project: pytest.Pytester) -> None:
-    result = bare_project.runpytest_subprocess(
-        "--env=qa", "--collect-only", "-q", "--pyargs", "pytest_deploygate.suites.smoke"
+    result = inner_session.run_sub(
+        bare_project,
+        "--env=qa",
+        "--collect-only",
+        "-q",
+        "--pyargs",
+        "pytest_deploygate.suites.smoke",
     )
 
     items = collected(result)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import warnings
 
+import inner_session
 import pytest
 
 GATES = '[gates]\n"http.requests" = ">= 0"\n[environments.qa]\nbase_url = "http://127.0.0.1:9"\n'
@@ -13,15 +14,15 @@ GATES = '[gates]\n"http.requests" = ">= 0"\n[environments.qa]\nbase_url = "http:
 
 def test_locusts_own_pytest_plugin_is_kept_out(pytester: pytest.Pytester) -> None:
     # Locust's pytest11 entry point would add --host and `session`/`fastsession` fixtures.
-    help_text = pytester.runpytest_subprocess("--help").stdout.str()
-    fixtures = pytester.runpytest_subprocess("--fixtures").stdout.str()
+    help_text = inner_session.run_sub(pytester, "--help").stdout.str()
+    fixtures = inner_session.run_sub(pytester, "--fixtures").stdout.str()
 
     assert "--host" not in help_text and "--environments-file" in help_text
     assert "fastsession" not in fixtures and "deploy_env" in fixtures
 
 
 def test_dash_p_locust_brings_it_back(pytester: pytest.Pytester) -> None:
-    fixtures = pytester.runpytest_subprocess("-p", "locust", "--fixtures").stdout.str()
+    fixtures = inner_session.run_sub(pytester, "-p", "locust", "--fixtures").stdout.str()
 
     assert "fastsession" in fixtures
 
@@ -40,7 +41,7 @@ def test_gates_hand_their_result_to_other_plugins_through_a_hook(
     pytester.makepyfile(test_x="def test_x():\n    pass\n")
 
     # When a run evaluates its gates
-    result = pytester.runpytest_subprocess("--env=qa", "--no-preflight", "-s", "test_x.py")
+    result = inner_session.run_sub(pytester, "--env=qa", "--no-preflight", "-s", "test_x.py")
 
     # Then it receives the result once
     result.stdout.fnmatch_lines(["*GATES pass http.requests"])
@@ -59,7 +60,9 @@ def test_a_users_junit_file_carries_no_deploygate_data(pytester: pytest.Pytester
         """
     )
 
-    pytester.runpytest_subprocess("--env=qa", "--no-preflight", "--junitxml=junit.xml", "test_x.py")
+    inner_session.run_sub(
+        pytester, "--env=qa", "--no-preflight", "--junitxml=junit.xml", "test_x.py"
+    )
 
     junit = pytester.path.joinpath("junit.xml").read_text()
     assert 'name="mine"' in junit and "deploygate" not in junit

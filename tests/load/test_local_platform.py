@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import inner_session
 import pytest
 
 SUITES = Path(__file__).resolve().parents[2] / "pytest_deploygate" / "suites" / "performance"
-PLUGINS = ("-p", "pytest_deploygate.load.plugin", "-p", "pytest_deploygate.gates.plugin")
 # Light on purpose: 10 users for 3 s; stress steps of 1..4 users (50 % → 200 % of a peak of 2).
 QUICK = ("--load-duration", "3", "--load-ramp-up", "1", "--load-step-duration", "2")
 
@@ -37,8 +37,8 @@ def test_clean_platform_passes_the_load_gate_and_reports_its_stress_steps(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("REFERENCE_APP_FAULTS", raising=False)
-    result = project.runpytest_subprocess(
-        *PLUGINS, *QUICK, "--env=local", "-m", "load or stress", "-rA", "--html=r.html"
+    result = inner_session.run_sub(
+        project, *QUICK, "--env=local", "-m", "load or stress", "-rA", "--html=r.html"
     )
     result.assert_outcomes(passed=2)
     assert result.ret == 0
@@ -54,7 +54,7 @@ def test_slow_api_breaches_the_load_gate_and_exits_99_naming_it(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("REFERENCE_APP_FAULTS", "slow-api")
-    result = project.runpytest_subprocess(*PLUGINS, *QUICK, "--env=local", "-m", "load")
+    result = inner_session.run_sub(project, *QUICK, "--env=local", "-m", "load")
     result.assert_outcomes(passed=1, deselected=1)
     assert result.ret == 99
     result.stdout.re_match_lines([r"load\.p95_ms\s+< 200\s+\d+ ms\s+FAIL"])

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import inner_session
 import pytest
 from booking_stub import BookingStub
 
 SUITES = Path(__file__).resolve().parents[2] / "pytest_deploygate" / "suites" / "performance"
 # Until plugin.py registers them, the load and gate plugins are named here; twice is harmless.
-PLUGINS = ("-p", "pytest_deploygate.load.plugin", "-p", "pytest_deploygate.gates.plugin")
 QUICK = ("--load-duration", "2", "--load-ramp-up", "0", "-p", "no:cacheprovider")
 
 # A lenient p95 gate: the stub shares two busy cores with the test run; "slow" is a second.
@@ -48,9 +48,7 @@ def project(pytester: pytest.Pytester, stub: BookingStub) -> pytest.Pytester:
 def test_a_load_test_passes_its_gates_and_links_locusts_report(
     project: pytest.Pytester, stub: BookingStub
 ) -> None:
-    result = project.runpytest_subprocess(
-        *PLUGINS, *QUICK, "--env=stub", "-rA", "--html=out/r.html"
-    )
+    result = inner_session.run_sub(project, *QUICK, "--env=stub", "-rA", "--html=out/r.html")
     result.assert_outcomes(passed=1)
     assert result.ret == 0
     result.stdout.re_match_lines([r"10 users, \d+ requests, 0 failed .*p95 \d+ ms \(±[\d.]+\)"])
@@ -69,7 +67,7 @@ def test_a_secret_base_url_never_reaches_the_output_or_locusts_files(
     project: pytest.Pytester, stub: BookingStub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DG_TEST_STUB_URL", stub.url)
-    result = project.runpytest_subprocess(*PLUGINS, *QUICK, "--env=hidden", "-rA")
+    result = inner_session.run_sub(project, *QUICK, "--env=hidden", "-rA")
     result.assert_outcomes(passed=1)
     port = stub.url.rsplit(":", 1)[1]
     assert port not in result.stdout.str() + result.stderr.str()
@@ -82,12 +80,12 @@ def test_a_secret_base_url_never_reaches_the_output_or_locusts_files(
 def test_load_is_refused_on_a_sensitive_environment_without_both_flags(
     project: pytest.Pytester, stub: BookingStub
 ) -> None:
-    refused = project.runpytest_subprocess(*PLUGINS, *QUICK, "--env=production", "-rs")
+    refused = inner_session.run_sub(project, *QUICK, "--env=production", "-rs")
     refused.assert_outcomes(skipped=1)
     refused.stdout.fnmatch_lines(["*refused on sensitive environment production*"])
     # (--allow-destructive alone is the core policy's case, tested with it)
-    allowed = project.runpytest_subprocess(
-        *PLUGINS, *QUICK, "--env=production", "--allow-destructive", "--allow-load"
+    allowed = inner_session.run_sub(
+        project, *QUICK, "--env=production", "--allow-destructive", "--allow-load"
     )
     allowed.assert_outcomes(passed=1)
 
@@ -101,8 +99,8 @@ def test_the_fixture_refuses_a_sensitive_environment_even_without_the_load_marke
             load_test(users=1)
         """
     )
-    result = project.runpytest_subprocess(
-        *PLUGINS, *QUICK, "--env=production", "--allow-destructive", "test_unmarked.py", "-rs"
+    result = inner_session.run_sub(
+        project, *QUICK, "--env=production", "--allow-destructive", "test_unmarked.py", "-rs"
     )
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines(
@@ -128,8 +126,8 @@ def test_a_stress_test_puts_its_step_table_and_chart_in_the_report(
             assert stress.breaking_point == 12, stress.summary()
         """
     )
-    result = project.runpytest_subprocess(
-        *PLUGINS, *QUICK, "--env=stub", "test_steps.py", "--html=r.html", "-rA"
+    result = inner_session.run_sub(
+        project, *QUICK, "--env=stub", "test_steps.py", "--html=r.html", "-rA"
     )
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*breaking point at 12 users (p95 * ms >= 500 ms)*"])
@@ -141,6 +139,6 @@ def test_a_stress_test_puts_its_step_table_and_chart_in_the_report(
 
 
 def test_a_bad_load_option_is_one_usage_error(project: pytest.Pytester) -> None:
-    result = project.runpytest_subprocess(*PLUGINS, "--env=stub", "--load-users", "0")
+    result = inner_session.run_sub(project, "--env=stub", "--load-users", "0")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--load-users must be at least 1, got 0*"])

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 
+import inner_session
 import pytest
 import sqlalchemy  # noqa: F401
 from loopback_server import serve
@@ -115,19 +116,12 @@ def environments(pytester: pytest.Pytester) -> Callable[[str], None]:
 
 Run = Callable[..., pytest.RunResult]
 
-# Plugins the inner sessions don't need: playwright's global soft-assert scope can't nest
-# in-process, and the others cost seconds of start-up per process on a busy machine.
-UNRELATED_PLUGINS = ("playwright", "locust", "schemathesis", "hypothesispytest", "anyio")
-QUIET = [arg for name in UNRELATED_PLUGINS for arg in ("-p", f"no:{name}")]
-
 
 @pytest.fixture
 def run(pytester: pytest.Pytester) -> Run:
-    """Run an inner pytest session in-process."""
+    """Run an inner pytest session in-process (inner_session.run)."""
 
     def run(*args: str) -> pytest.RunResult:
-        return pytester.runpytest_inprocess(
-            *QUIET, "-W", "ignore::pytest.PytestAssertRewriteWarning", *args
-        )
+        return inner_session.run(pytester, *args)
 
     return run

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+import inner_session
 import pytest
-from plugin_support import QUIET, TOKEN, Loopback, Run
+from plugin_support import TOKEN, Loopback, Run
 
 import pytest_deploygate
 
@@ -157,7 +158,7 @@ def test_metrics_survive_xdist(
             record_metric("custom.value", n)
         """
     )
-    result = pytester.runpytest_subprocess("--env=qa", "-n", "2", *QUIET)
+    result = inner_session.run_sub(pytester, "--env=qa", "-n", "2")
     result.assert_outcomes(passed=6)
     seen = json.loads(pytester.path.joinpath("metrics.json").read_text())
     assert sorted(e["value"] for e in seen if e["kind"] == "metric") == [0, 1, 2, 3, 4, 5]

@@ -9,9 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import inner_session
 import pytest
-from plugin_support import QUIET, Run
-from repository_run import run_repository, suite_path
+from inner_session import QUIET, run_repository, suite_path
+from plugin_support import Run
 
 REPO = Path(__file__).resolve().parents[2]
 LOCAL = '[environments.local]\nlaunch = "reference"\n'
@@ -109,7 +110,7 @@ def test_local_under_xdist_boots_one_platform_per_worker(
             assert api.get("/book").status_code == 200
         """
     )
-    result = pytester.runpytest_subprocess("-n", "2", *QUIET)
+    result = inner_session.run_sub(pytester, "-n", "2")
     result.assert_outcomes(passed=8)
     urls = [json.loads(p.read_text()) for p in pytester.path.glob("url-gw*.json")]
     assert len(urls) == 2 and len(set(urls)) == 2, urls

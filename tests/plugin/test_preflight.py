@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import inner_session
 import pytest
-from plugin_support import QUIET, Loopback, Run
+from plugin_support import Loopback, Run
 
 MANY_TESTS = """
     import pytest
@@ -83,7 +84,7 @@ def test_unreachable_under_xdist_stops_on_the_controller(
 ) -> None:
     environments(unreachable(closed_port))
     pytester.makepyfile(MANY_TESTS)
-    result = pytester.runpytest_subprocess("--env=staging", "-n", "2", *QUIET)
+    result = inner_session.run_sub(pytester, "--env=staging", "-n", "2")
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["*deploygate: environment staging is unreachable*"])
     assert "passed" not in result.stdout.str()

@@ -19,7 +19,7 @@ from typing import Any
 
 import jwt
 import pytest
-from repository_run import run_repository
+from inner_session import run_repository
 
 REPO = Path(__file__).resolve().parents[2]
 JWT_SECRET = "deploygate-tests-signing-key-0123456789abcdef"  # noqa: S105 - a test platform's
