@@ -8,17 +8,12 @@ from collections.abc import Callable
 import pytest
 from gate_helpers import http, metric, run
 
+from pytest_deploygate.browser.discovery import OFFLINE_HEADLESS_ARGS
+
 Project = Callable[..., pytest.Pytester]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+CHROMIUM_ARGS = list(OFFLINE_HEADLESS_ARGS)
 
 
 @pytest.mark.skipif(not shutil.which(CHROMIUM), reason="no Chromium on this machine")

@@ -9,15 +9,9 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from refapp_support import Platform, StartPlatform
 
 from pytest_deploygate.browser.accessibility import Violation, run_axe
+from pytest_deploygate.browser.discovery import OFFLINE_HEADLESS_ARGS
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+CHROMIUM_ARGS = list(OFFLINE_HEADLESS_ARGS)
 AXE_OPTIONS = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa", "best-practice"]},
     "resultTypes": ["violations"],
