@@ -89,15 +89,20 @@ def connect(engine: Engine, env: Environment) -> float:
 def missing_schema(engine: Engine, tables: Mapping[str, Sequence[str]]) -> list[str]:
     """Expected tables (``"tenants (table)"``) and columns (``"bookings.notes"``) not there."""
     with read_only(engine) as connection:
-        inspector = sa.inspect(connection)
-        present = set(inspector.get_table_names())
-        missing = []
-        for table, columns in tables.items():
-            if table not in present:
-                missing.append(f"{table} (table)")
-                continue
-            found = {column["name"] for column in inspector.get_columns(table)}
-            missing.extend(f"{table}.{column}" for column in columns if column not in found)
+        return missing_schema_in(connection, tables)
+
+
+def missing_schema_in(connection: Connection, tables: Mapping[str, Sequence[str]]) -> list[str]:
+    """``missing_schema`` on an open connection (which may be inside a migration transaction)."""
+    inspector = sa.inspect(connection)
+    present = set(inspector.get_table_names())
+    missing = []
+    for table, columns in tables.items():
+        if table not in present:
+            missing.append(f"{table} (table)")
+            continue
+        found = {column["name"] for column in inspector.get_columns(table)}
+        missing.extend(f"{table}.{column}" for column in columns if column not in found)
     return missing
 
 
@@ -109,7 +114,15 @@ def schema_version(engine: Engine, query: str) -> str | None:
     """The version the version query reports (first column of the first row), or None."""
     try:
         with read_only(engine) as connection:
-            row = connection.execute(sa.text(query)).first()
+            return schema_version_in(connection, query)
+    except sa.exc.DBAPIError as exc:  # connecting failed
+        raise QueryFailed(f"the schema version query failed: {reason_of(exc)} ({query})") from None
+
+
+def schema_version_in(connection: Connection, query: str) -> str | None:
+    """``schema_version`` on an open connection."""
+    try:
+        row = connection.execute(sa.text(query)).first()
     except sa.exc.DBAPIError as exc:
         raise QueryFailed(f"the schema version query failed: {reason_of(exc)} ({query})") from None
     return None if row is None or row[0] is None else str(row[0])
@@ -145,11 +158,19 @@ def version_problem(contract: DatabaseContract, version: str | None) -> str | No
 
 def verification_problem(engine: Engine, check: Verification) -> str | None:
     """Why a verification query fails its expectation, or None when it holds."""
-    wanted_rows = check.rows if check.rows is not None else check.min_rows
     try:
         with read_only(engine) as connection:
-            result = connection.execute(sa.text(check.query))
-            rows = result.fetchmany(wanted_rows + 1) if result.returns_rows else []
+            return verification_problem_in(connection, check)
+    except sa.exc.DBAPIError as exc:  # connecting failed
+        return f"{check.name}: the query failed: {reason_of(exc)} ({check.query})"
+
+
+def verification_problem_in(connection: Connection, check: Verification) -> str | None:
+    """``verification_problem`` on an open connection."""
+    wanted_rows = check.rows if check.rows is not None else check.min_rows
+    try:
+        result = connection.execute(sa.text(check.query))
+        rows = result.fetchmany(wanted_rows + 1) if result.returns_rows else []
     except sa.exc.DBAPIError as exc:
         return f"{check.name}: the query failed: {reason_of(exc)} ({check.query})"
     count = f"more than {wanted_rows}" if len(rows) > wanted_rows else str(len(rows))
