@@ -24,6 +24,7 @@ from pytest_deploygate.config.loader import (
 from pytest_deploygate.config.locate import locate
 from pytest_deploygate.config.model import (
     Credential,
+    DatabaseSettings,
     DeploygateConfig,
     DeployGateConfigError,
     Environment,
@@ -36,6 +37,7 @@ __all__ = [
     "ApiContract",
     "Credential",
     "DatabaseContract",
+    "DatabaseSettings",
     "DeployGateConfigError",
     "DeploygateConfig",
     "Endpoint",

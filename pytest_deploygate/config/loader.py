@@ -20,6 +20,7 @@ from pytest_deploygate.config.contract import ContractError, with_paths
 from pytest_deploygate.config.interpolate import interpolate, variables_in
 from pytest_deploygate.config.model import (
     Credential,
+    DatabaseSettings,
     DeploygateConfig,
     DeployGateConfigError,
     Environment,
@@ -153,8 +154,10 @@ def _resolve(
     # (a literal one is already public in the file, and masking "cust" would garble "customer").
     secrets.update(credential.password for credential in credentials.values())
     database_url = resolved.get("database", {}).get("url")
-    if database_url and (password := url_password(database_url)):
-        secrets.add(password)
+    database = _database(resolved.get("database", {}), path, table)
+    for url in (database_url, database.scratch_url):
+        if url and (password := url_password(url)):
+            secrets.add(password)
     platform = _platform(platform_base, resolved.get("platform", {}), path, table)
     return Environment(
         name=name,
@@ -170,6 +173,7 @@ def _resolve(
         gates=MappingProxyType(_gates(document, resolved, path, table)),
         load=_load(resolved.get("load", {}), path, table),
         preflight=_preflight(resolved.get("preflight", {}), platform.endpoints),
+        database=database,
         secrets=frozenset(s for s in secrets if s),
         variables_by_key=MappingProxyType(variables),
     )
@@ -224,6 +228,28 @@ def _preflight(values: Mapping[str, Any], endpoints: Mapping[str, str]) -> Prefl
         path=str(raw["path"]),
         timeout_seconds=float(raw["timeout_seconds"]),
         attempts=int(raw["attempts"]),
+    )
+
+
+def _database(values: Mapping[str, Any], path: Path, table: str) -> DatabaseSettings:
+    raw = {**schema.defaults(schema.DATABASE_RELEASE), **values}
+    for key, least in (
+        ("max_transaction_seconds", 0),
+        ("lock_timeout_seconds", None),
+        ("command_timeout_seconds", None),
+    ):
+        if raw[key] < 0 or (least is None and raw[key] == 0):
+            bound = "0 or more" if least == 0 else "more than 0"
+            raise DeployGateConfigError(
+                f"{path.name}: [{table}] database.{key}: must be {bound}, not {raw[key]!r}"
+            )
+    return DatabaseSettings(
+        backup_dir=str(raw["backup_dir"]),
+        migrations_dir=str(raw["migrations_dir"]),
+        scratch_url=raw.get("scratch_url"),
+        max_transaction_seconds=float(raw["max_transaction_seconds"]),
+        lock_timeout_seconds=float(raw["lock_timeout_seconds"]),
+        command_timeout_seconds=float(raw["command_timeout_seconds"]),
     )
 
 

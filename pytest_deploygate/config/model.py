@@ -45,6 +45,19 @@ class Preflight:
 
 
 @dataclass(frozen=True)
+class DatabaseSettings:
+    """``[environments.X.database]`` beside url: where ``deploygate db`` keeps backups and
+    finds migrations (relative to the environments file), and its time limits."""
+
+    backup_dir: str = "backups"
+    migrations_dir: str = "migrations"
+    scratch_url: str | None = field(default=None, repr=False)
+    max_transaction_seconds: float = 60.0
+    lock_timeout_seconds: float = 30.0
+    command_timeout_seconds: float = 3600.0
+
+
+@dataclass(frozen=True)
 class Platform:
     """The contract the suites check: endpoints, data-testid selectors, headers, cards, and the
     api/security/database contracts, each with the seed's defaults under what the file says."""
@@ -121,6 +134,7 @@ class Environment:
     gates: Mapping[str, str] = field(default_factory=dict)
     load: LoadSettings = field(default_factory=LoadSettings)
     preflight: Preflight = field(default_factory=Preflight)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
     platform: Platform = field(default_factory=lambda: Platform.from_tables({}))
     secrets: frozenset[str] = field(default_factory=frozenset, repr=False)
     #: Every ``${VAR}`` the environment uses, by the dotted key that uses it.

@@ -230,12 +230,28 @@ PREFLIGHT: Mapping[str, Key] = {
     "attempts": Key(int, 3),
 }
 
+# [environments.X.database] beside url: `deploygate db` (backup, restore-check, migrate,
+# rollback). Paths are relative to the environments file.
+DATABASE_RELEASE: Mapping[str, Key] = {
+    "backup_dir": Key(str, "backups"),  # the seed keeps its backups under backups/
+    "migrations_dir": Key(str, "migrations"),  # VERSION_description[.down].sql files
+    # A PostgreSQL server where restore drills create their scratch database (needs CREATEDB);
+    # unset: the database's own server.
+    "scratch_url": Key(str),
+    # A rollback does not start while a transaction older than this is open (PostgreSQL).
+    "max_transaction_seconds": Key(NUMBER, 60.0),
+    # The longest a migration or rollback waits for a lock, instead of queueing the platform's
+    # queries behind it.
+    "lock_timeout_seconds": Key(NUMBER, 30.0),
+    "command_timeout_seconds": Key(NUMBER, 3600.0),  # bound on each pg_dump / pg_restore
+}
+
 ENVIRONMENT: Mapping[str, Spec] = {
     "description": str,
     "sensitive": bool,
     "base_url": str,
     "launch": str,
-    "database": {"url": str},
+    "database": {"url": str, **DATABASE_RELEASE},
     "credentials": MapOf({"username": str, "password": str}),
     "services": MapOf(str),
     "gates": MapOf(str),
