@@ -283,10 +283,12 @@ class Database:
         with self.write() as conn:
             metadata.create_all(conn, checkfirst=True)
             version = STALE_SCHEMA_VERSION if stale else SCHEMA_VERSION
-            if conn.execute(sa.select(schema_migrations.c.version)).first() is None:
+            recorded = conn.execute(sa.select(schema_migrations.c.version)).all()
+            if not recorded:
                 conn.execute(schema_migrations.insert().values(version=version, applied_at=now()))
-            else:
+            elif len(recorded) == 1:  # the platform's own row
                 conn.execute(schema_migrations.update().values(version=version, applied_at=now()))
+            # More rows are a history written by migrations (deploygate db): left as it is.
             if not self.has_notes:
                 columns = {c["name"] for c in sa.inspect(conn).get_columns("bookings")}
                 if "notes" in columns:
