@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pytest_deploygate.cli import db as db_command
 from pytest_deploygate.cli import environment
 from pytest_deploygate.cli import gate as gate_command
 from pytest_deploygate.cli import watch as watch_command
@@ -38,6 +39,9 @@ COMMANDS: dict[str, Command] = {
     ),
     "watch": Command(
         watch_command.HELP, watch_command.add_watch_arguments, watch_command.run_watch_command
+    ),
+    "db": Command(
+        db_command.HELP, db_command.add_arguments, db_command.run, needs_environment=False
     ),
 }
 
