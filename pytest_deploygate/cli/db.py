@@ -18,13 +18,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_deploygate.config.environments import Environment, load_environment
-from pytest_deploygate.database import DatabaseContract, contract_of, masked_url
 from pytest_deploygate.db_release.errors import FAILED, OK, USAGE, ReleaseError
-from pytest_deploygate.db_release.settings import ReleaseSettings, release_settings
 from pytest_deploygate.masking import Masker
+
+if TYPE_CHECKING:  # SQLAlchemy is imported only when a db action runs, not for every command
+    from pytest_deploygate.database import DatabaseContract
+    from pytest_deploygate.db_release.settings import ReleaseSettings
+
+    Action = Callable[
+        [argparse.Namespace, Environment, ReleaseSettings, DatabaseContract, "Output"], int
+    ]
 
 HELP = "back up, restore-check, migrate or roll back the environment's database (exit 0/1/4)"
 
@@ -43,9 +49,6 @@ class Output:
     def document(self, document: dict[str, Any]) -> None:
         if self.as_json:
             print(self.masker(json.dumps(document, indent=2)))
-
-
-Action = Callable[[argparse.Namespace, Environment, ReleaseSettings, DatabaseContract, Output], int]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -70,6 +73,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from pytest_deploygate.cli import _environments_file  # the main module imports this one
+    from pytest_deploygate.database import contract_of
+    from pytest_deploygate.db_release.settings import release_settings
 
     env = load_environment(_environments_file(args), args.env)
     settings = release_settings(env)
@@ -102,6 +107,7 @@ def _backup(
     contract: DatabaseContract,
     out: Output,
 ) -> int:
+    from pytest_deploygate.database import masked_url
     from pytest_deploygate.db_release.backup import take_backup
 
     manifest, warnings = take_backup(settings, contract, to=args.to)

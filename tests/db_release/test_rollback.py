@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -215,3 +216,18 @@ def _open_transaction(url: str) -> Iterator[int]:
             connection.rollback()
     finally:
         engine.dispose()
+
+
+def test_the_example_migrations_apply_and_roll_back(workspace: Workspace) -> None:
+    examples = Path(__file__).resolve().parents[2] / "examples" / "migrations"
+    for path in sorted(examples.glob("*.sql")):
+        workspace.migration(path.name, path.read_text())
+
+    migrated = workspace.deploygate("migrate")
+    at_new = workspace.version()
+    rolled_back = workspace.deploygate("rollback", "--to", "2026.11.1")
+
+    assert (migrated.status, rolled_back.status) == (0, 0), migrated.text + rolled_back.text
+    assert at_new == "2027.01.0"
+    assert workspace.version() == "2026.11.1"
+    assert "tenants" not in workspace.shape()
