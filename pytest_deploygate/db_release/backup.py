@@ -52,7 +52,7 @@ def take_backup(
                 sqlite_path(settings.url),
                 partial,
                 contract.version_query,
-                settings.command_timeout_seconds,
+                settings.lock_timeout_seconds,
             )
         os.replace(partial, target)
     finally:

@@ -75,8 +75,7 @@ def prepare(connection: Connection) -> sa.Table:
 def record_applied(
     connection: Connection, table: sa.Table, version: str, checksum: str, applied_by: str
 ) -> None:
-    values: dict[str, object] = {"version": version, "checksum": checksum}
-    values["applied_by"] = applied_by
+    values: dict[str, object] = {"version": version, "checksum": checksum, "applied_by": applied_by}
     if "applied_at" in table.c:
         values["applied_at"] = _next_stamp(connection, table)
     connection.execute(table.insert().values(values))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from pytest_deploygate.database import (
     QueryFailed,
@@ -117,10 +117,7 @@ def scratch_database(server_url: str) -> Iterator[ScratchDatabase]:
             yield scratch
         finally:
             try:
-                with admin.connect() as connection:
-                    connection.exec_driver_sql(
-                        f'DROP DATABASE IF EXISTS "{scratch.name}" WITH (FORCE)'
-                    )
+                _drop(admin, scratch.name)
             except sa.exc.DBAPIError as exc:
                 scratch.cleanup_problem = (
                     f"could not drop the scratch database {scratch.name}: {reason_of(exc)}; "
@@ -128,6 +125,15 @@ def scratch_database(server_url: str) -> Iterator[ScratchDatabase]:
                 )
     finally:
         admin.engine.dispose()
+
+
+def _drop(admin: Engine, name: str) -> None:
+    try:  # FORCE (PostgreSQL 13+) also ends connections a failed check may have left
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    except sa.exc.ProgrammingError:  # older servers: no FORCE
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 @dataclass(frozen=True)

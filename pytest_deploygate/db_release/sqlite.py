@@ -24,7 +24,8 @@ TOOL = f"sqlite3 online backup API (SQLite {sqlite3.sqlite_version})"
 
 
 def dump(source: Path, target: Path, version_query: str, timeout: float) -> Snapshot:
-    """Copy the database at ``source`` into ``target`` (read-only on the source)."""
+    """Copy the database at ``source`` into ``target`` (read-only on the source; waiting at
+    most ``timeout`` seconds for a lock)."""
     if not source.is_file():
         raise ReleaseError(f"{source}: no such SQLite database (database.url); check the path")
     try:

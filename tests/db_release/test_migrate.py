@@ -224,3 +224,26 @@ def test_missing_configuration_is_a_config_error(
     assert "nowhere: no such migrations directory; pass --migrations DIR" in no_dir.err
     assert no_url.status == 4
     assert "[environments.staging] has no database.url" in no_url.err
+
+
+def test_the_rehearsal_proof_names_a_change_that_escaped_the_transaction(
+    sqlite_workspace: Workspace,
+) -> None:
+    # Given the schema as a rehearsal saw it, and a table committed outside its transaction
+    from pytest_deploygate.database import DatabaseContract
+    from pytest_deploygate.db_release.engines import opened
+    from pytest_deploygate.db_release.migrations import MigrationResult, _prove_unchanged, _shape
+
+    result = MigrationResult("staging", rehearse=True, from_version="2026.11.1")
+    with opened(sqlite_workspace.url, 5) as engine, engine.connect() as connection:
+        before = _shape(connection)
+        connection.rollback()
+        with engine.begin() as other:
+            other.exec_driver_sql("CREATE TABLE escaped (id INTEGER)")
+
+        _prove_unchanged(connection, DatabaseContract(), before, "2026.11.1", result)
+
+    assert result.findings.errors == [
+        "the rehearsal left changes behind (version 2026.11.1 → 2026.11.1; tables ['escaped']): "
+        "a statement committed on its own"
+    ]
