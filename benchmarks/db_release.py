@@ -24,7 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from pytest_deploygate.database import DatabaseContract
+from pytest_deploygate.config.contract import database_contract
 from pytest_deploygate.db_release.backup import take_backup
 from pytest_deploygate.db_release.restore import restore_check
 from pytest_deploygate.db_release.settings import ReleaseSettings
@@ -101,7 +101,7 @@ def measure(url: str, engine: str, workdir: Path, repeat: int) -> dict[str, Any]
         lock_timeout_seconds=30.0,
         command_timeout_seconds=3600.0,
     )
-    contract = DatabaseContract()
+    contract = database_contract({})  # the reference platform's (the schema's defaults)
     backups, drills = [], []
     manifest = None
     for _ in range(repeat):

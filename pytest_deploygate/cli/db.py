@@ -20,12 +20,12 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from pytest_deploygate.config.environments import Environment, load_environment
+from pytest_deploygate.config import Environment, load_environment
 from pytest_deploygate.db_release.errors import FAILED, OK, USAGE, ReleaseError
 from pytest_deploygate.masking import Masker
 
 if TYPE_CHECKING:  # SQLAlchemy is imported only when a db action runs, not for every command
-    from pytest_deploygate.database import DatabaseContract
+    from pytest_deploygate.config import DatabaseContract
     from pytest_deploygate.db_release.settings import ReleaseSettings
 
     Action = Callable[
@@ -72,11 +72,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pytest_deploygate.cli import _environments_file  # the main module imports this one
+    from pytest_deploygate.cli.common import environments_file
     from pytest_deploygate.database import contract_of
     from pytest_deploygate.db_release.settings import release_settings
 
-    env = load_environment(_environments_file(args), args.env)
+    env = load_environment(environments_file(args), args.env)
     settings = release_settings(env)
     out = Output(settings.masker, args.json)
     action: Action = _RUNNERS[args.db_action]

@@ -6,7 +6,8 @@ import os
 import time
 from pathlib import Path
 
-from pytest_deploygate.database import DatabaseContract, masked_url
+from pytest_deploygate.config import DatabaseContract
+from pytest_deploygate.database import masked_url
 from pytest_deploygate.db_release import postgres, sqlite
 from pytest_deploygate.db_release.engines import sqlite_path
 from pytest_deploygate.db_release.errors import USAGE, ReleaseError

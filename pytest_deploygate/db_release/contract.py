@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Connection
 
+from pytest_deploygate.config import DatabaseContract
 from pytest_deploygate.database import (
-    DatabaseContract,
     QueryFailed,
     missing_schema_in,
     schema_version_in,

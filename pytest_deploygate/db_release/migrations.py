@@ -21,7 +21,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pytest_deploygate.database import DatabaseContract, QueryFailed, reason_of, version_problem
+from pytest_deploygate.config import DatabaseContract
+from pytest_deploygate.database import QueryFailed, reason_of, version_problem
 from pytest_deploygate.db_release import history
 from pytest_deploygate.db_release.backup import take_backup
 from pytest_deploygate.db_release.contract import Findings, check_at_version, current_version

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_deploygate.database import DatabaseContract
+from pytest_deploygate.config import DatabaseContract
 from pytest_deploygate.db_release import postgres, sqlite
 from pytest_deploygate.db_release.contract import Findings, check_at_version
 from pytest_deploygate.db_release.engines import opened

@@ -27,7 +27,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pytest_deploygate.database import DatabaseContract, QueryFailed, reason_of
+from pytest_deploygate.config import DatabaseContract
+from pytest_deploygate.database import QueryFailed, reason_of
 from pytest_deploygate.db_release import history, postgres
 from pytest_deploygate.db_release.backup import take_backup
 from pytest_deploygate.db_release.contract import check_at_version, current_version

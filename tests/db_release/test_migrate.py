@@ -230,7 +230,7 @@ def test_the_rehearsal_proof_names_a_change_that_escaped_the_transaction(
     sqlite_workspace: Workspace,
 ) -> None:
     # Given the schema as a rehearsal saw it, and a table committed outside its transaction
-    from pytest_deploygate.database import DatabaseContract
+    from pytest_deploygate.config.contract import database_contract
     from pytest_deploygate.db_release.engines import opened
     from pytest_deploygate.db_release.migrations import MigrationResult, _prove_unchanged, _shape
 
@@ -241,9 +241,24 @@ def test_the_rehearsal_proof_names_a_change_that_escaped_the_transaction(
         with engine.begin() as other:
             other.exec_driver_sql("CREATE TABLE escaped (id INTEGER)")
 
-        _prove_unchanged(connection, DatabaseContract(), before, "2026.11.1", result)
+        _prove_unchanged(connection, database_contract({}), before, "2026.11.1", result)
 
     assert result.findings.errors == [
         "the rehearsal left changes behind (version 2026.11.1 → 2026.11.1; tables ['escaped']): "
         "a statement committed on its own"
     ]
+
+
+def test_bad_database_settings_are_one_config_line(sqlite_workspace: Workspace) -> None:
+    sqlite_workspace.configure(lock_timeout_seconds=0)
+    zero = sqlite_workspace.deploygate("backup")
+    sqlite_workspace.database.clear()
+    sqlite_workspace.configure(backup_directory="b")
+    unknown = sqlite_workspace.deploygate("backup")
+
+    assert (zero.status, unknown.status) == (4, 4)
+    assert zero.err.strip() == (
+        "deploygate: environments.toml: [environments.staging] database.lock_timeout_seconds: "
+        "must be more than 0, not 0"
+    )
+    assert "backup_directory: unknown key; did you mean 'backup_dir'?" in unknown.err
