@@ -72,7 +72,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pytest_deploygate import extras
     from pytest_deploygate.cli.common import environments_file
+
+    absent = extras.missing("database")
+    if absent:
+        print(
+            f"deploygate db {args.db_action}: needs the database extra ({', '.join(absent)} not "
+            f"installed): {extras.install_hint('database')}",
+            file=sys.stderr,
+        )
+        return USAGE
     from pytest_deploygate.database import contract_of
     from pytest_deploygate.db_release.settings import release_settings
 

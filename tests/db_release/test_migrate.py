@@ -262,3 +262,19 @@ def test_bad_database_settings_are_one_config_line(sqlite_workspace: Workspace) 
         "must be more than 0, not 0"
     )
     assert "backup_directory: unknown key; did you mean 'backup_dir'?" in unknown.err
+
+
+def test_without_the_database_extra_it_is_one_line_naming_it(
+    sqlite_workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_deploygate import extras
+
+    monkeypatch.setitem(extras.EXTRAS, "database", ("deploygate_no_such_module",))
+
+    result = sqlite_workspace.deploygate("backup")
+
+    assert result.status == 4
+    assert result.err.strip() == (
+        "deploygate db backup: needs the database extra (deploygate_no_such_module not "
+        'installed): pip install "pytest-deploygate[database]"'
+    )

@@ -16,6 +16,7 @@ from pytest_deploygate.alerting.rules import AlertConfigError
 from pytest_deploygate.config import (
     ApiContract,
     DatabaseContract,
+    DatabaseSettings,
     DeployGateConfigError,
     Preflight,
     SecurityContract,
@@ -49,8 +50,9 @@ DERIVED = {
         (DatabaseContract, schema.DATABASE),
         (Preflight, schema.PREFLIGHT),
         (LoadSettings, schema.LOAD),
+        (DatabaseSettings, schema.DATABASE_RELEASE),
     ],
-    ids=["api", "security", "database", "preflight", "load"],
+    ids=["api", "security", "database", "preflight", "load", "database-release"],
 )
 def test_every_field_a_part_reads_is_a_schema_key_and_back(typed: type, section: dict) -> None:
     fields = {f.name for f in dataclasses.fields(typed)} - DERIVED
