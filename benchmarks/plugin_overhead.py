@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+SMOKE = "pytest_deploygate/suites/smoke"
 TRIVIAL = "def test_{n}():\n    assert {n} + 1 > {n}\n\n"
 
 
@@ -87,7 +88,7 @@ def main() -> None:
             samples["with"].append(measure(common, workdir))
         without, with_plugin = summarise(samples["without"]), summarise(samples["with"])
         smoke = [
-            measure(["-q", "-p", "no:cacheprovider", "--env=local", "pytest_deploygate/suites/smoke"], REPO)
+            measure(["-q", "-p", "no:cacheprovider", "--env=local", SMOKE], REPO)
             for _ in range(options.smoke_runs)
         ]
     finally:

@@ -20,6 +20,7 @@ pytest_plugins = [
     "pytest_deploygate.load.plugin",
     "pytest_deploygate.gates.plugin",
     "pytest_deploygate.alerting.plugin",
+    "pytest_deploygate.monitoring.plugin",
 ]
 
 

@@ -24,6 +24,7 @@ from pytest_deploygate.config.model import (
     DeploygateConfig,
     DeployGateConfigError,
     Environment,
+    MetricsExport,
     Platform,
     Preflight,
 )
@@ -174,6 +175,7 @@ def _resolve(
         load=_load(resolved.get("load", {}), path, table),
         preflight=_preflight(resolved.get("preflight", {}), platform.endpoints),
         database=database,
+        metrics=_metrics(document, resolved, environ, missing, secrets),
         secrets=frozenset(s for s in secrets if s),
         variables_by_key=MappingProxyType(variables),
     )
@@ -250,6 +252,23 @@ def _database(values: Mapping[str, Any], path: Path, table: str) -> DatabaseSett
         max_transaction_seconds=float(raw["max_transaction_seconds"]),
         lock_timeout_seconds=float(raw["lock_timeout_seconds"]),
         command_timeout_seconds=float(raw["command_timeout_seconds"]),
+    )
+
+
+def _metrics(
+    document: Mapping[str, Any],
+    resolved: Mapping[str, Any],
+    environ: Mapping[str, str],
+    missing: Any,
+    secrets: set[str],
+) -> MetricsExport:
+    top = interpolate(document.get("metrics", {}), environ, missing, secrets, "metrics")
+    raw = {**schema.defaults(schema.METRICS), **top, **resolved.get("metrics", {})}
+    return MetricsExport(
+        textfile=str(raw.get("textfile", "")),
+        pushgateway=str(raw.get("pushgateway", "")).rstrip("/"),
+        job=str(raw["job"]),
+        timeout_seconds=float(raw["timeout_seconds"]),
     )
 
 

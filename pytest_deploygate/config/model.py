@@ -58,6 +58,21 @@ class DatabaseSettings:
 
 
 @dataclass(frozen=True)
+class MetricsExport:
+    """``[metrics]`` (with ``[environments.X.metrics]`` over it): where run results go for the
+    team's monitoring; nothing is published when neither target is set."""
+
+    textfile: str = ""
+    pushgateway: str = field(default="", repr=False)
+    job: str = "deploygate"
+    timeout_seconds: float = 5.0
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.textfile or self.pushgateway)
+
+
+@dataclass(frozen=True)
 class Platform:
     """The contract the suites check: endpoints, data-testid selectors, headers, cards, and the
     api/security/database contracts, each with the seed's defaults under what the file says."""
@@ -135,6 +150,7 @@ class Environment:
     load: LoadSettings = field(default_factory=LoadSettings)
     preflight: Preflight = field(default_factory=Preflight)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    metrics: MetricsExport = field(default_factory=MetricsExport)
     platform: Platform = field(default_factory=lambda: Platform.from_tables({}))
     secrets: frozenset[str] = field(default_factory=frozenset, repr=False)
     #: Every ``${VAR}`` the environment uses, by the dotted key that uses it.

@@ -246,6 +246,14 @@ DATABASE_RELEASE: Mapping[str, Key] = {
     "command_timeout_seconds": Key(NUMBER, 3600.0),  # bound on each pg_dump / pg_restore
 }
 
+# Run results in the Prometheus exposition format, for the team's monitoring.
+METRICS: Mapping[str, Key] = {
+    "textfile": Key(str),  # a .prom file for node_exporter's textfile collector
+    "pushgateway": Key(str),  # a Pushgateway base URL, e.g. "${PUSHGATEWAY_URL}"
+    "job": Key(str, "deploygate"),  # the Pushgateway job (the group is job + environment)
+    "timeout_seconds": Key(NUMBER, 5.0),
+}
+
 ENVIRONMENT: Mapping[str, Spec] = {
     "description": str,
     "sensitive": bool,
@@ -257,6 +265,7 @@ ENVIRONMENT: Mapping[str, Spec] = {
     "gates": MapOf(str),
     "load": LOAD,
     "preflight": PREFLIGHT,
+    "metrics": METRICS,
     "platform": PLATFORM,
 }
 
@@ -265,6 +274,7 @@ FILE: Mapping[str, Spec] = {
     "gates": MapOf(str),
     "environments": MapOf(ENVIRONMENT),
     "alerts": ALERTS,
+    "metrics": METRICS,
 }
 
 

@@ -1,0 +1,109 @@
+"""Gate, load and health results as Prometheus samples, rendered in the text exposition format.
+
+Metric names are ``deploygate_`` plus the gate metric with every other character than
+``[a-zA-Z0-9_]`` turned into ``_`` (``http.p95_ms`` → ``deploygate_http_p95_ms``); every sample
+carries the ``environment`` and ``run_id`` labels, so one Pushgateway group or textfile holds
+one environment's latest run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+PREFIX = "deploygate_"
+_INVALID = re.compile(r"[^a-zA-Z0-9_]")
+_HELP = {
+    "run_passed": "1 when the run passed: every test and every gate",
+    "gates_passed": "1 when every measured gate passed",
+    "gate_breached": "1 when the gate breached, 0 when it passed (absent: not measured)",
+    "gate_threshold": "the threshold's limit, with its operator as a label",
+    "tests": "tests of the run by outcome",
+    "run_duration_seconds": "wall time of the run",
+    "run_timestamp_seconds": "when the run finished (Unix time)",
+}
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One line of the exposition: a metric name, labels and a value."""
+
+    name: str
+    value: float
+    labels: Mapping[str, str] = field(default_factory=dict)
+    help: str = ""
+
+
+def metric_name(name: str) -> str:
+    """``deploygate_`` plus the name with anything Prometheus does not allow replaced by ``_``."""
+    return PREFIX + _INVALID.sub("_", name)
+
+
+def samples_from_gates(document: Mapping[str, Any], finished: float) -> list[Sample]:
+    """The samples of one gates.json document (run verdict, tests, metric values, gates)."""
+    samples: list[Sample] = []
+    run = document.get("run", {})
+    verdict = document.get("verdict")
+    gates_verdict = document.get("gates_verdict", verdict)
+    samples.append(Sample(metric_name("run_passed"), float(verdict == "pass")))
+    samples.append(Sample(metric_name("gates_passed"), float(gates_verdict == "pass")))
+    if isinstance(run.get("duration_s"), int | float):
+        samples.append(Sample(metric_name("run_duration_seconds"), float(run["duration_s"])))
+    samples.append(Sample(metric_name("run_timestamp_seconds"), round(finished, 3)))
+    totals = document.get("tests", {}).get("all", {})
+    for outcome in ("passed", "failed", "skipped", "xfailed"):
+        if isinstance(totals.get(outcome), int):
+            samples.append(
+                Sample(metric_name("tests"), float(totals[outcome]), {"outcome": outcome})
+            )
+    for name, value in sorted(document.get("metrics", {}).items()):
+        if isinstance(value, int | float) and not math.isnan(value):
+            samples.append(Sample(metric_name(name), float(value), help=f"gate metric {name}"))
+    for gate in document.get("gates", []):
+        labels = {"metric": str(gate.get("metric", ""))}
+        threshold = str(gate.get("threshold", ""))
+        operator, _, limit = threshold.partition(" ")
+        with contextlib.suppress(ValueError):  # a threshold that is not "<op> <number>"
+            samples.append(
+                Sample(metric_name("gate_threshold"), float(limit), {**labels, "op": operator})
+            )
+        if gate.get("verdict") in ("pass", "fail"):
+            breached = float(gate["verdict"] == "fail")
+            samples.append(Sample(metric_name("gate_breached"), breached, labels))
+    return samples
+
+
+def render(samples: Iterable[Sample], labels: Mapping[str, str]) -> str:
+    """The text exposition format (version 0.0.4), ``labels`` added to every sample."""
+    by_name: dict[str, list[Sample]] = {}
+    for sample in samples:
+        by_name.setdefault(sample.name, []).append(sample)
+    lines: list[str] = []
+    for name, group in by_name.items():
+        helps = [s.help for s in group if s.help] or [_HELP.get(name.removeprefix(PREFIX), "")]
+        if helps[0]:
+            lines.append(f"# HELP {name} {_escape_help(helps[0])}")
+        lines.append(f"# TYPE {name} gauge")
+        for sample in group:
+            merged = {**labels, **sample.labels}
+            body = ",".join(f'{key}="{_escape_label(value)}"' for key, value in merged.items())
+            lines.append(f"{name}{{{body}}} {_number(sample.value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _number(value: float) -> str:
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    return repr(float(value))
+
+
+def _escape_label(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def _escape_help(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\n", "\\n")
