@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from pytest_deploygate.load.config import Endpoints, LoadSettings, load_run
+from pytest_deploygate.load.progress import describe, history_path, latest
 from pytest_deploygate.load.results import LoadResult
 from pytest_deploygate.load.runner import Artifacts, run_locust
 from pytest_deploygate.load.stress import (
@@ -25,6 +26,7 @@ from pytest_deploygate.load.stress import (
     render_table,
     run_stress,
 )
+from pytest_deploygate.progress import for_pytest
 
 #: pytest-html extras (plain dicts, pytest-html's shape) gathered while a test runs.
 EXTRAS_KEY = pytest.StashKey[list[dict[str, Any]]]()
@@ -76,7 +78,7 @@ class LoadHarness:
         destructive: bool = True,
     ) -> LoadResult:
         """One load run (10x normal users unless told); records ``load.*`` metrics."""
-        result = self._run("load", users, duration, ramp_up, think_time, destructive)
+        result = self._run("load", users, duration, ramp_up, think_time, destructive, "load")
         _record(result.metrics())
         self.item.add_report_section("call", "load", result.summary())
         self._link(result, f"Locust report ({result.users} users)")
@@ -103,8 +105,15 @@ class LoadHarness:
 
         def step(count: int) -> LoadResult:
             # Each step ramps up within its first quarter so most of it runs at full load.
+            label = f"stress step {plan.index(count) + 1}/{len(plan)}"
             return self._run(
-                f"stress-{count:04d}u", count, duration, duration / 4, think_time, destructive
+                f"stress-{count:04d}u",
+                count,
+                duration,
+                duration / 4,
+                think_time,
+                destructive,
+                label,
             )
 
         stress = run_stress(plan, thresholds, step)
@@ -125,6 +134,7 @@ class LoadHarness:
         ramp_up: float | None,
         think_time: tuple[float, float] | None,
         destructive: bool,
+        label: str,
     ) -> LoadResult:
         overrides: dict[str, Any] = {
             "run_id": self.run_id,
@@ -142,10 +152,21 @@ class LoadHarness:
         if run.destructive and self.token:
             environ["DEPLOYGATE_LOAD_TOKEN"] = self.token
         artifacts = Artifacts(self.directory, name)
+        progress = for_pytest(self.item.config)
+        history = history_path(artifacts.csv_prefix)
+        history.unlink(missing_ok=True)
+
+        def tick(elapsed: float) -> None:
+            if progress is not None:
+                left = run.run_seconds - elapsed
+                progress.update(describe(label, run.users, latest(history), left))
+
         try:
-            result = run_locust(run, artifacts, environ)
+            result = run_locust(run, artifacts, environ, on_tick=tick)
         finally:
             self._mask_files(artifacts)
+        if progress is not None:
+            progress.done(f"{label}: {result.summary()}")
         if result.requests == 0:
             pytest.fail(
                 f"Locust made no request to {self.host} in {run.run_seconds} s with {run.users} "

@@ -12,7 +12,8 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,6 +23,8 @@ from pytest_deploygate.load.results import LoadResult, read_result
 
 #: Seconds between SIGTERM (Locust writes its reports) and SIGKILL on a timed-out run.
 TERMINATE_GRACE_S = 5.0
+#: Seconds between progress ticks while Locust runs.
+TICK_S = 1.0
 #: Lines of Locust's log quoted in an error.
 LOG_TAIL_LINES = 15
 
@@ -122,9 +125,15 @@ def check_host(host: str) -> None:
 
 
 def run_locust(
-    run: LoadRun, artifacts: Artifacts, environ: Mapping[str, str] | None = None
+    run: LoadRun,
+    artifacts: Artifacts,
+    environ: Mapping[str, str] | None = None,
+    on_tick: Callable[[float], None] | None = None,
 ) -> LoadResult:
-    """Run ``run`` to completion (or its hard timeout) and read its statistics."""
+    """Run ``run`` to completion (or its hard timeout) and read its statistics.
+
+    ``on_tick(elapsed_seconds)`` is called about once a second while Locust runs (progress).
+    """
     artifacts.directory.mkdir(parents=True, exist_ok=True)
     for stale in (artifacts.json, artifacts.failures_csv):
         stale.unlink(missing_ok=True)
@@ -138,11 +147,8 @@ def run_locust(
             env=dict(environ) if environ is not None else None,
             start_new_session=True,  # its own process group: one signal reaches every worker
         )
-        timed_out = False
         try:
-            process.wait(timeout=run.hard_timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
+            timed_out = not _wait(process, run.hard_timeout, on_tick)
         finally:
             _reap(process)
     # Locust exits 1 when any request failed: statistics are complete, the gates judge them.
@@ -160,6 +166,23 @@ def run_locust(
     return read_result(
         artifacts.json, artifacts.failures_csv, run.users, run.run_seconds, artifacts.html
     )
+
+
+def _wait(
+    process: subprocess.Popen[bytes], timeout: float, on_tick: Callable[[float], None] | None
+) -> bool:
+    """Wait for the process, ticking about once a second; False when ``timeout`` ran out."""
+    started = time.monotonic()
+    while True:
+        elapsed = time.monotonic() - started
+        if elapsed >= timeout:
+            return process.poll() is not None
+        try:
+            process.wait(timeout=min(TICK_S, timeout - elapsed))
+            return True
+        except subprocess.TimeoutExpired:
+            if on_tick is not None:
+                on_tick(time.monotonic() - started)
 
 
 def _reap(process: subprocess.Popen[bytes]) -> None:
