@@ -38,6 +38,29 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
+#: A value's uncertainty interval (low, high); see gates/regression.py.
+Band = tuple[float, float]
+#: z of the two-sided 95 % interval used for percentile bands.
+_Z95 = 1.96
+
+
+def percentile_band(samples: Sequence[float], percent: float) -> Band:
+    """The 95 % confidence interval of the ``percent``-th percentile, from order statistics.
+
+    The normal approximation of the binomial rank interval (Conover): ranks
+    n*q -/+ z*sqrt(n*q*(1-q)), widened outwards to whole ranks and clipped to the samples.
+    """
+    ordered = sorted(samples)
+    n = len(ordered)
+    if n == 0:
+        return (math.nan, math.nan)
+    q = percent / 100.0
+    spread = _Z95 * math.sqrt(n * q * (1 - q))
+    low_rank = max(1, math.floor(n * q - spread))
+    high_rank = min(n, math.ceil(n * q + spread))
+    return (ordered[low_rank - 1], ordered[high_rank - 1])
+
+
 def _fold(values: Sequence[float], how: str) -> float:
     if how == "sum":
         return float(sum(values))
@@ -156,6 +179,19 @@ class MetricPool:
             if samples:
                 values[metric.name] = _fold(samples, metric.fold)
         return values
+
+    def bands(self) -> dict[str, Band]:
+        """Confidence intervals of the percentiles computed from pooled samples."""
+        bands: dict[str, Band] = {}
+        if self._http:
+            latencies = [ms for _, _, _, ms in self._http]
+            for q in (50, 95, 99):
+                bands[f"http.p{q}_ms"] = percentile_band(latencies, q)
+        for metric in recorded_metrics():
+            samples = self._recorded.get(metric.recorded_as)
+            if samples and metric.fold == "p95":
+                bands[metric.name] = percentile_band(samples, 95)
+        return bands
 
     def recorded_names(self) -> list[str]:
         return sorted(self._recorded)

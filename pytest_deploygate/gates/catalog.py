@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -26,7 +26,16 @@ class Metric:
     unit: str
     description: str
     #: ``recorded`` metrics come from ``record_metric``; the others are computed by the engine.
-    source: Literal["tests", "http", "endpoints", "recorded", "coverage", "vulnerabilities"]
+    source: Literal[
+        "tests",
+        "http",
+        "endpoints",
+        "recorded",
+        "coverage",
+        "vulnerabilities",
+        "baseline",
+        "history",
+    ]
     #: For recorded metrics: the name suites record (samples) and how the samples fold.
     recorded_as: str = ""
     fold: Fold = "max"
@@ -85,7 +94,38 @@ METRICS: tuple[Metric, ...] = (
     _recorded("db.query_max_ms", "ms", "max", "slowest db.query_ms sample", "db.query_ms"),
 )
 
-_BY_NAME = {metric.name: metric for metric in METRICS}
+#: The seed's deployment KPIs, computed from the deployment history (``deploygate history``) and
+#: evaluated by ``deploygate gate --history``; a pytest run never measures them, so it skips them.
+DEPLOY_METRICS: tuple[Metric, ...] = (
+    Metric("deploy.success_rate", "%", "deployments deployed and verified / started", "history"),
+    Metric("deploy.rollback_rate", "%", "deployments that needed a rollback / started", "history"),
+    Metric("deploy.duration_s", "s", "95th percentile of the deployments' durations", "history"),
+    Metric("deploy.uptime_percent", "%", "mean availability probed during deployments", "history"),
+    Metric("deploy.alerts", "count", "alert rules fired per deployment (mean)", "history"),
+)
+
+#: Metrics a ``regression.<metric>`` gate can compare with a baseline run, and which way is worse.
+REGRESSION_PREFIX = "regression."
+REGRESSION_DIRECTIONS: Mapping[str, Literal["higher", "lower"]] = {
+    **{
+        name: "higher"
+        for name in (
+            "http.p50_ms",
+            "http.p95_ms",
+            "http.p99_ms",
+            "page.load_ms",
+            "page.dom_content_loaded_ms",
+            "load.p50_ms",
+            "load.p95_ms",
+            "load.p99_ms",
+            "load.avg_ms",
+            "db.query_p95_ms",
+        )
+    },
+    "load.rps": "lower",
+}
+
+_BY_NAME = {metric.name: metric for metric in (*METRICS, *DEPLOY_METRICS)}
 _PASS_RATE = re.compile(r"^tests\.pass_rate\.(\w+)$")
 
 
@@ -93,6 +133,14 @@ def lookup(name: str) -> Metric | None:
     """The catalogue entry of a metric name, including ``tests.pass_rate.<suite>``."""
     if name in _BY_NAME:
         return _BY_NAME[name]
+    base = name.removeprefix(REGRESSION_PREFIX)
+    if base != name and base in REGRESSION_DIRECTIONS:
+        return Metric(
+            name,
+            "%",
+            f"how much worse {base} is than in the baseline run, beyond noise",
+            "baseline",
+        )
     match = _PASS_RATE.match(name)
     if match and match.group(1) in SUITES:
         suite = match.group(1)
@@ -107,4 +155,14 @@ def recorded_metrics() -> Iterator[Metric]:
 
 def known_names() -> list[str]:
     """Every metric name, with the suite pattern, for error messages and documentation."""
-    return [*_BY_NAME, f"tests.pass_rate.<{'|'.join(SUITES)}>"]
+    return [
+        *_BY_NAME,
+        f"tests.pass_rate.<{'|'.join(SUITES)}>",
+        f"regression.<{'|'.join(REGRESSION_DIRECTIONS)}>",
+    ]
+
+
+def measured_by_history(name: str) -> bool:
+    """Whether ``name`` is a deployment KPI (``deploy.*``), which only the history measures."""
+    metric = lookup(name)
+    return metric is not None and metric.source == "history"

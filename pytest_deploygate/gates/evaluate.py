@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -48,8 +48,10 @@ def evaluate(
     *,
     strict: bool = False,
     notes: Mapping[str, str] | None = None,
+    lenient: Collection[str] = (),
 ) -> list[GateResult]:
-    """One result per gate, in metric-name order; unmeasured gates fail only when ``strict``."""
+    """One result per gate, in metric-name order; unmeasured gates fail only when ``strict``
+    (and never those in ``lenient``: gates that had nothing to be measured against)."""
     results = []
     for metric in sorted(thresholds):
         threshold = thresholds[metric]
@@ -57,7 +59,7 @@ def evaluate(
         value = None if raw is None or math.isnan(raw) else float(raw)
         verdict: Verdict
         if value is None:
-            verdict = "fail" if strict else "not measured"
+            verdict = "fail" if strict and metric not in lenient else "not measured"
         else:
             verdict = "pass" if threshold.holds(value) else "fail"
         entry = lookup(metric)

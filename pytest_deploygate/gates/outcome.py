@@ -15,6 +15,7 @@ from pytest_deploygate.gates.aggregate import MetricPool
 from pytest_deploygate.gates.endpoints import ANY, Operation
 from pytest_deploygate.gates.evaluate import GateResult, evaluate
 from pytest_deploygate.gates.expressions import Threshold, parse_gate_table
+from pytest_deploygate.gates.regression import Baseline, evaluate_regressions
 from pytest_deploygate.masking import Masker
 from pytest_deploygate.session.state import ENVIRONMENT_KEY, MASKER_KEY, SESSION_KEY
 
@@ -49,6 +50,7 @@ def evaluate_run(
     strict: bool,
     started: float,
     exitstatus: int,
+    baseline: Baseline | None = None,
 ) -> tuple[list[GateResult], dict[str, Any]]:
     """The verdict of every gate and the (masked) gates.json document."""
     env = config.stash.get(ENVIRONMENT_KEY, None)
@@ -96,7 +98,14 @@ def evaluate_run(
             for metric in ("vulnerabilities.unknown", "vulnerabilities.total"):
                 notes[metric] = unknown
 
-    results = evaluate(thresholds, values, strict=strict, notes=notes)
+    regressions = evaluate_regressions(thresholds, values, pool.bands(), baseline)
+    values.update(regressions.values)
+    notes.update(regressions.notes)
+    details["bands"] = regressions.bands  # so that this run can be a later run's baseline
+    if regressions.details:
+        details["baseline"] = regressions.details
+
+    results = evaluate(thresholds, values, strict=strict, notes=notes, lenient=regressions.lenient)
     masker = config.stash.get(MASKER_KEY, Masker())
     document = report.build_document(
         results=results,
@@ -154,6 +163,8 @@ def detail_lines(document: Mapping[str, Any]) -> list[str]:
             f"tests: {t['passed']} passed, {t['failed']} failed, {t['skipped']} skipped, "
             f"{t['xfailed']} xfailed (pass rate = passed / (passed + failed))"
         )
+    if "baseline" in document:
+        lines.append(f"regression gates compare with the baseline {document['baseline']['source']}")
     if "coverage" in document:
         lines.append(f"coverage from {', '.join(document['coverage']['reports'])}")
     if "vulnerabilities" in document:

@@ -20,11 +20,12 @@ import pytest
 
 from pytest_deploygate.gates import coverage_reports, report, vuln_reports
 from pytest_deploygate.gates.aggregate import MetricPool
-from pytest_deploygate.gates.catalog import SUITES
+from pytest_deploygate.gates.catalog import SUITES, measured_by_history
 from pytest_deploygate.gates.endpoints import operations_from_openapi
 from pytest_deploygate.gates.evaluate import GateResult
 from pytest_deploygate.gates.expressions import GateConfigError, Threshold
 from pytest_deploygate.gates.outcome import detail_lines, evaluate_run, thresholds_of
+from pytest_deploygate.gates.regression import Baseline, load_baseline
 from pytest_deploygate.session import policy
 from pytest_deploygate.session.metrics import attach, carried_by
 from pytest_deploygate.session.state import ENVIRONMENT_KEY
@@ -57,6 +58,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="deploygate_gate_strict",
         action="store_true",
         help="a gate whose metric was not measured fails (default: it passes as not measured).",
+    )
+    group.addoption(
+        "--baseline",
+        dest="deploygate_baseline",
+        metavar="PATH",
+        help="an earlier gates.json for the regression.* gates (default: no regression gates).",
     )
     group.addoption(
         "--gates-junit",
@@ -190,6 +197,7 @@ class GateEngine:
         self.thresholds: dict[str, Threshold] = {}
         self.coverage: coverage_reports.CoverageSummary | None = None
         self.vulns: vuln_reports.VulnSummary | None = None
+        self.baseline: Baseline | None = None
         self.saw_suite = False
         self.results: list[GateResult] | None = None
         self.document: dict[str, Any] | None = None
@@ -202,7 +210,15 @@ class GateEngine:
         """Validate the gate tables and read the inputs before any test runs."""
         option = self.config.option
         try:
-            self.thresholds = thresholds_of(self.config.stash.get(ENVIRONMENT_KEY, None))
+            self.thresholds = {
+                metric: threshold
+                for metric, threshold in thresholds_of(
+                    self.config.stash.get(ENVIRONMENT_KEY, None)
+                ).items()
+                if not measured_by_history(metric)  # deploy.*: deploygate gate --history
+            }
+            if option.deploygate_baseline:
+                self.baseline = load_baseline(Path(option.deploygate_baseline))
             if option.deploygate_coverage_reports:
                 self.coverage = coverage_reports.merge(
                     coverage_reports.read_coverage_report(Path(path))
@@ -217,6 +233,7 @@ class GateEngine:
             GateConfigError,
             coverage_reports.CoverageReportError,
             vuln_reports.VulnReportError,
+            ValueError,  # a --baseline that is not a gates.json
         ) as exc:
             raise pytest.UsageError(str(exc)) from None
 
@@ -240,6 +257,7 @@ class GateEngine:
             strict=self.strict,
             started=self.started,
             exitstatus=int(session.exitstatus),
+            baseline=self.baseline,
         )
         report.write_json(self.reports_dir / "gates.json", self.document)
         self.junit_path.parent.mkdir(parents=True, exist_ok=True)

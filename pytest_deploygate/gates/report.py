@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from pytest_deploygate.gates.catalog import REGRESSION_PREFIX
 from pytest_deploygate.gates.evaluate import GateResult, evaluate, format_value
 from pytest_deploygate.gates.expressions import Threshold, parse_threshold
 
@@ -99,7 +100,11 @@ def reevaluate(
         if gate.get("value") is not None:
             values.setdefault(gate["metric"], gate["value"])
     notes = {gate["metric"]: gate.get("note", "") for gate in document["gates"]}
-    return evaluate(thresholds, values, strict=strict, notes=notes)
+    # A run without a baseline had nothing to compare: its regression gates stay unmeasured.
+    lenient = (
+        [] if "baseline" in document else [m for m in thresholds if m.startswith(REGRESSION_PREFIX)]
+    )
+    return evaluate(thresholds, values, strict=strict, notes=notes, lenient=lenient)
 
 
 def table_lines(results: Sequence[GateResult]) -> list[str]:
