@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 MASK = "***"
@@ -36,6 +37,16 @@ class Masker:
         return text
 
     __call__ = mask
+
+    def mask_all(self, value: Any) -> Any:
+        """``value`` (JSON-like: strings, tables, lists) with every string masked, keys too."""
+        if isinstance(value, str):
+            return self.mask(value)
+        if isinstance(value, Mapping):
+            return {self.mask(str(key)): self.mask_all(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.mask_all(item) for item in value]
+        return value
 
 
 def url_password(url: str) -> str | None:

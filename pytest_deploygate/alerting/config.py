@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,10 +49,23 @@ class AlertsConfig:
         environment: str,
         environ: Mapping[str, str] = os.environ,
         masker: Masker | None = None,
+        names: Collection[str] | None = None,
     ) -> dict[str, Channel]:
-        """The channels the environment's rules use, with ``${VAR}`` resolved from ``environ``."""
+        """The channels the environment's rules use (or those ``names``), with ``${VAR}``
+        resolved from ``environ``."""
         masker = Masker() if masker is None else masker
-        used = {name for rule in self.rules_for(environment) for name in rule.channels}
+        used = (
+            {name for rule in self.rules_for(environment) for name in rule.channels}
+            if names is None
+            else set(names)
+        )
+        unknown = sorted(used - set(self.channel_tables))
+        if unknown:
+            known = ", ".join(sorted(self.channel_tables)) or "none are configured"
+            raise AlertConfigError(
+                f"{self.source}: channel {unknown[0]!r} is not defined under [alerts.channels] "
+                f"({known})"
+            )
         channels: dict[str, Channel] = {}
         for name in sorted(used):
             where = f"{self.source}: [alerts.channels.{name}]"

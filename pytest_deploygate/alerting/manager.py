@@ -192,7 +192,7 @@ class AlertManager:
         for index, plan in enumerate(planned):
             for notice, channel in self._notices(plan, environment, now):
                 jobs.append((index, notice, channel))
-        results = _deliver_all([(notice, channel) for _, notice, channel in jobs])
+        results = deliver_all([(notice, channel) for _, notice, channel in jobs])
 
         outcomes = []
         for index, plan in enumerate(planned):
@@ -275,7 +275,7 @@ class AlertManager:
         return ""
 
 
-def _deliver_all(jobs: list[tuple[Notice, Channel]]) -> list[DeliveryResult]:
+def deliver_all(jobs: list[tuple[Notice, Channel]]) -> list[DeliveryResult]:
     """Deliver in parallel daemon threads; a receiver that never answers is abandoned, so a
     dead channel costs at most its deadline and never holds the interpreter open at exit."""
     results: list[DeliveryResult | None] = [None] * len(jobs)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pytest_deploygate.alerting.rules import AlertRule
 
-NoticeKind = Literal["firing", "resend", "resolved", "refresh"]
+NoticeKind = Literal["firing", "resend", "resolved", "refresh", "deploy"]
 
 
 def iso(timestamp: float) -> str:
@@ -18,7 +19,8 @@ def iso(timestamp: float) -> str:
 
 @dataclass(frozen=True)
 class Notice:
-    """A firing alert, a re-send of one, its resolution, or a refresh for stateful receivers."""
+    """A firing alert, a re-send of one, its resolution, a refresh for stateful receivers, or a
+    deploy event (a rollback, a failed deploy) with its record."""
 
     kind: NoticeKind
     rule: AlertRule
@@ -31,6 +33,10 @@ class Notice:
     #: 0 for the first notice, n for the n-th re-send.
     resend: int = 0
     max_resends: int = 3
+    #: Deploy notices: one line saying what happened, the summary, and the deploy record.
+    headline: str = ""
+    summary: str = ""
+    record: Mapping[str, Any] | None = None
 
     @property
     def status(self) -> Literal["firing", "resolved"]:
@@ -43,17 +49,22 @@ class Notice:
             "refresh": "[ALERT]",
             "resend": f"[RESEND {self.resend}/{self.max_resends}]",
             "resolved": "[RESOLVED]",
+            "deploy": "[DEPLOY]",
         }[self.kind]
         return f"{prefix} {self.rule.severity.upper()} {self.rule.name} on {self.environment}"
 
     @property
     def short_text(self) -> str:
         """One line, for SMS and chat previews."""
+        if self.kind == "deploy":
+            return f"{self.subject}: {self.headline}"
         value = "not measured" if self.value is None else f"{self.value:g}"
         return f"{self.subject}: {self.rule.metric} = {value} (alert when {self.rule.condition})"
 
     @property
     def text(self) -> str:
+        if self.kind == "deploy":
+            return "\n".join([self.subject, "", self.headline, "", self.summary]).rstrip()
         value = "not measured" if self.value is None else f"{self.value:g}"
         lines = [
             self.subject,
@@ -91,4 +102,5 @@ class Notice:
             "recipients": list(self.rule.recipients),
             "subject": self.subject,
             "message": self.text,
+            **({"record": dict(self.record)} if self.record is not None else {}),
         }
