@@ -1,11 +1,18 @@
-"""`python -m pytest_deploygate.reference --port 8000 [--database-url URL] [--faults a,b]`."""
+"""`python -m pytest_deploygate.reference --port 8000 [--database-url URL] [--faults a,b]`.
+
+``--fd N`` serves on a listening socket the parent process hands over instead of binding one
+(as systemd socket activation and process supervisors do): the port outlives a restart.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
+import socket
 import sys
+from typing import Any
 
 import uvicorn
 
@@ -30,6 +37,12 @@ def main(argv: list[str] | None = None) -> int:
         "--faults", help="comma-separated faults to switch on (default: $REFERENCE_APP_FAULTS)"
     )
     parser.add_argument(
+        "--fd",
+        type=int,
+        metavar="N",
+        help="serve on the inherited listening socket N instead of binding --host/--port",
+    )
+    parser.add_argument(
         "--no-access-log", action="store_true", help="do not log each request (for benchmarks)"
     )
     args = parser.parse_args(argv)
@@ -46,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"reference platform: faults on: {', '.join(sorted(settings.faults))}", file=sys.stderr
         )
+    if args.fd is not None:
+        return _serve_inherited(create_app(settings), args.fd, not args.no_access_log)
     uvicorn.run(
         create_app(settings),
         host=args.host,
@@ -55,6 +70,15 @@ def main(argv: list[str] | None = None) -> int:
         access_log=not args.no_access_log,
     )
     return 0
+
+
+def _serve_inherited(app: Any, fd: int, access_log: bool) -> int:
+    # uvicorn's own fd option assumes a Unix socket; this socket object knows its family.
+    config = uvicorn.Config(app, server_header=False, log_level="info", access_log=access_log)
+    server = uvicorn.Server(config)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=[socket.socket(fileno=fd)])
+    return 0 if server.started else 3  # uvicorn's start-up failure status
 
 
 if __name__ == "__main__":
