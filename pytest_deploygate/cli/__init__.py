@@ -8,10 +8,13 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from pytest_deploygate.cli import db as db_command
+from pytest_deploygate.cli import deploy as deploy_command
 from pytest_deploygate.cli import environment
 from pytest_deploygate.cli import gate as gate_command
+from pytest_deploygate.cli import history as history_command
 from pytest_deploygate.cli import watch as watch_command
 from pytest_deploygate.cli.common import CONFIG_ERROR, UNHEALTHY
 from pytest_deploygate.config import DeployGateConfigError
@@ -43,15 +46,26 @@ COMMANDS: dict[str, Command] = {
     "db": Command(
         db_command.HELP, db_command.add_arguments, db_command.run, needs_environment=False
     ),
+    "deploy": Command(deploy_command.HELP, deploy_command.add_arguments, deploy_command.run),
+    "history": Command(history_command.HELP, history_command.add_arguments, history_command.run),
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors exit 4, as configuration errors do (2 means unhealthy to ``health``)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(CONFIG_ERROR, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="deploygate",
         description="Deployment gates for a booking platform.",
         epilog="Exit codes: 0 ok, 1 a check failed, 2 unhealthy or the local platform did not "
-        "start, 4 bad arguments or configuration, 99 a gate breached.",
+        "start, 4 bad arguments or configuration, 99 a gate breached; deploy: 3 rolled back, "
+        "5 not restored.",
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, command in COMMANDS.items():

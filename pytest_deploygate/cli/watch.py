@@ -10,13 +10,15 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from pytest_deploygate.alerting.clock import Clock
+from pytest_deploygate.alerting.config import AlertsConfig
 from pytest_deploygate.alerting.manager import AlertManager, AlertReport
 from pytest_deploygate.alerting.notice import iso
 from pytest_deploygate.alerting.rules import AlertConfigError, parse_duration
 from pytest_deploygate.alerting.state import AlertStateError
-from pytest_deploygate.alerting.watch import STATUS_NAMES, health_probe, watch
+from pytest_deploygate.alerting.watch import STATUS_NAMES, WatchResult, health_probe, watch
 from pytest_deploygate.cli.common import CONFIG_ERROR, FAILED, UNHEALTHY, load
-from pytest_deploygate.config import DeployGateConfigError
+from pytest_deploygate.config import DeployGateConfigError, Environment
+from pytest_deploygate.deploy.history import HistoryError, HistoryStore
 from pytest_deploygate.masking import Masker
 
 HELP = "poll an environment's health and evaluate alert rules, a bounded number of times"
@@ -44,6 +46,17 @@ def add_watch_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--json", action="store_true", help="one JSON document per poll (default: text lines)."
+    )
+    parser.add_argument(
+        "--follow-deploy",
+        action="store_true",
+        help="count the alerts that fire during the watch against the environment's latest "
+        "deployment in the history (the deploy.alerts KPI).",
+    )
+    parser.add_argument(
+        "--history-url",
+        metavar="URL",
+        help="deployment history for --follow-deploy (default: as deploygate deploy).",
     )
 
 
@@ -85,7 +98,12 @@ def run_watch_command(
         )
         if alerts.rules_for(env.name):
             manager.store.prepare()  # a bad state file is reported now, as a config error
-    except (DeployGateConfigError, AlertConfigError, AlertStateError) as exc:
+        history = (
+            _history(args, env, alerts, loaded.source.parent, masker)
+            if args.follow_deploy
+            else None
+        )
+    except (DeployGateConfigError, AlertConfigError, AlertStateError, HistoryError) as exc:
         return fail(str(exc))
     if not alerts.rules_for(env.name):
         out(f"deploygate watch: no enabled [[alerts.rules]] apply to {env.name!r}; health only")
@@ -115,7 +133,39 @@ def run_watch_command(
     finally:
         if launched is not None:
             launched.stop()
+    if history is not None:
+        _count_against_deploy(history, env.name, result, out)
     return EXIT_FIRING if result.firing else 0
+
+
+def _history(
+    args: argparse.Namespace, env: Environment, alerts: AlertsConfig, base_dir: Path, masker: Masker
+) -> HistoryStore:
+    from pytest_deploygate.deploy.history import open_history
+    from pytest_deploygate.deploy.settings import DeploySettings
+
+    configured = DeploySettings.of(env).history_url
+    return open_history(args.history_url, configured, alerts, base_dir, masker)
+
+
+def _count_against_deploy(
+    history: HistoryStore, environment: str, result: WatchResult, out: Callable[[str], None]
+) -> None:
+    fired = sum(o.decision == "fire" for report in result.reports for o in report.outcomes)
+    try:
+        latest = history.add_alerts(environment, fired)
+    except HistoryError as exc:
+        print(f"deploygate watch: {exc}", file=sys.stderr)
+        return
+    finally:
+        history.close()
+    if latest is None:
+        out(f"deploygate watch: no deployment of {environment} in the history to follow")
+    else:
+        out(
+            f"deploygate watch: {fired} alert(s) fired; counted against deploy "
+            f"{latest.deploy_id} of {environment} (deploygate history --env {environment})"
+        )
 
 
 def _text_line(metrics: Mapping[str, float], report: AlertReport, manager: AlertManager) -> str:

@@ -134,6 +134,7 @@ def _resolve(
     secrets: set[str] = set()
     resolved = interpolate(raw, environ, missing, secrets, table)
     platform_base = interpolate(document.get("platform", {}), environ, missing, secrets, "platform")
+    deploy_base = interpolate(document.get("deploy", {}), environ, missing, secrets, "deploy")
     variables = _variables_by_key(raw, table) | _variables_by_key(
         document.get("platform", {}), "platform"
     )
@@ -176,6 +177,7 @@ def _resolve(
         preflight=_preflight(resolved.get("preflight", {}), platform.endpoints),
         database=database,
         metrics=_metrics(document, resolved, environ, missing, secrets),
+        deploy=MappingProxyType({**deploy_base, **resolved.get("deploy", {})}),
         secrets=frozenset(s for s in secrets if s),
         variables_by_key=MappingProxyType(variables),
     )

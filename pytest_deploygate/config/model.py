@@ -151,6 +151,7 @@ class Environment:
     preflight: Preflight = field(default_factory=Preflight)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     metrics: MetricsExport = field(default_factory=MetricsExport)
+    deploy: Mapping[str, Any] = field(default_factory=dict)  # see deploy.settings (merged)
     platform: Platform = field(default_factory=lambda: Platform.from_tables({}))
     secrets: frozenset[str] = field(default_factory=frozenset, repr=False)
     #: Every ``${VAR}`` the environment uses, by the dotted key that uses it.

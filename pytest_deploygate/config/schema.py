@@ -224,6 +224,35 @@ ALERTS: Spec = {  # pytest_deploygate.alerting.config checks channels and rules 
     "rules": list,
 }
 
+DEPLOY: Spec = {  # pytest_deploygate.deploy.settings checks the values
+    "probe_interval": DURATION,
+    "probe_timeout": DURATION,
+    "probe_paths": list,
+    "probe_max_duration": DURATION,
+    "command_timeout": DURATION,
+    "health_wait": DURATION,
+    "verify": str,
+    "verify_timeout": DURATION,
+    "history_url": str,
+    "notify": list,
+    "recipients": list,
+}
+
+#: Defaults of [deploy] (and [environments.X.deploy], which overrides it key by key).
+DEPLOY_DEFAULTS: Mapping[str, Any] = {
+    "probe_interval": 0.5,  # seconds between availability probes: the uptime resolution
+    "probe_timeout": 2.0,  # a probe slower than this counts as down
+    "probe_paths": ["health", "home"],  # [platform.endpoints] names, or paths starting with /
+    "probe_max_duration": 3600.0,  # the probe stops itself after this long (2x the seed's 30 min)
+    "command_timeout": 1800.0,  # the seed: a deployment takes < 30 min
+    "health_wait": 120.0,  # deploygate health --wait after the deploy and after a rollback
+    "verify": "smoke",  # the verification run's -m expression
+    "verify_timeout": 1800.0,
+    "history_url": "",  # empty: SQLite beside the alert state (reports/deploy-history.sqlite)
+    "notify": [],  # [alerts.channels] names for rollback notices; empty: every channel
+    "recipients": [],  # e-mail addresses and phone numbers for the e-mail and SMS channels
+}
+
 PREFLIGHT: Mapping[str, Key] = {
     "path": Key(str, "{health}"),  # GET this before the first test; any HTTP answer will do
     "timeout_seconds": Key(NUMBER, 3.0),
@@ -266,6 +295,7 @@ ENVIRONMENT: Mapping[str, Spec] = {
     "load": LOAD,
     "preflight": PREFLIGHT,
     "metrics": METRICS,
+    "deploy": DEPLOY,
     "platform": PLATFORM,
 }
 
@@ -273,6 +303,7 @@ FILE: Mapping[str, Spec] = {
     "platform": PLATFORM,
     "gates": MapOf(str),
     "environments": MapOf(ENVIRONMENT),
+    "deploy": DEPLOY,
     "alerts": ALERTS,
     "metrics": METRICS,
 }
