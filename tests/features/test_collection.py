@@ -255,3 +255,23 @@ def test_loading_the_plugin_twice_collects_each_case_once(
     result = run_inprocess(feature_project, "-p", "pytest_deploygate.features.plugin", "--env=stub")
 
     result.assert_outcomes(passed=3)
+
+
+def test_the_shipped_feature_files_collect_against_a_teams_environments(
+    feature_project: pytest.Pytester,
+) -> None:
+    # Given a team's environments file without the project's own environments, and the
+    # shipped feature files
+    from pytest_deploygate.suites.plugin import SUITES_DIR
+
+    # When they are collected
+    environments = feature_project.path / "environments.toml"
+    result = run_inprocess(
+        feature_project,
+        *("--env=stub", "--environments-file", str(environments), "--collect-only", "-q"),
+        str(SUITES_DIR / "features"),
+    )
+
+    # Then they are items, not collection errors (they name no environment of the project's)
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(["*booking.feature.yaml::*", "*tests collected*"])
