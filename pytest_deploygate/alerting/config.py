@@ -59,13 +59,7 @@ class AlertsConfig:
             if names is None
             else set(names)
         )
-        unknown = sorted(used - set(self.channel_tables))
-        if unknown:
-            known = ", ".join(sorted(self.channel_tables)) or "none are configured"
-            raise AlertConfigError(
-                f"{self.source}: channel {unknown[0]!r} is not defined under [alerts.channels] "
-                f"({known})"
-            )
+
         channels: dict[str, Channel] = {}
         for name in sorted(used):
             where = f"{self.source}: [alerts.channels.{name}]"

@@ -194,7 +194,8 @@ def _plan(args: argparse.Namespace, context: DeployContext, command: list[str]) 
         )
     except KeyError as exc:
         raise DeployGateConfigError(
-            f"{context.path.name}: [deploy] probe_paths: {exc.args[0]}"
+            f"{context.path.name}: [environments.{env.name}.deploy] or [deploy] probe_paths: "
+            f"{exc.args[0]}"
         ) from None
     run_id = uuid.uuid4().hex[:12]
     return DeployPlan(

@@ -220,7 +220,7 @@ class HistoryStore:
         except (sa.exc.ArgumentError, ValueError):
             raise HistoryError(
                 f"history store {self.shown_url!r} is not a database URL; use sqlite:///PATH "
-                "or postgresql://user@host/db ([deploy] history_url or --history)"
+                "or postgresql://user@host/db ([deploy] history_url or --history-url)"
             ) from None
         if parsed.get_backend_name() == "sqlite" and parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -353,7 +353,7 @@ class HistoryStore:
             raise HistoryError(
                 self.masker(
                     f"cannot {doing} the deployment history {self.url}: {cause}; check "
-                    "[deploy] history_url (or --history) and that the database is reachable"
+                    "[deploy] history_url (or --history-url) and that the database is reachable"
                 )
             ) from None
 

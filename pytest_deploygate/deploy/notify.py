@@ -19,7 +19,7 @@ from pytest_deploygate.alerting.channels import Channel
 from pytest_deploygate.alerting.config import AlertsConfig
 from pytest_deploygate.alerting.manager import AlertManager, deliver_all
 from pytest_deploygate.alerting.notice import Notice
-from pytest_deploygate.alerting.rules import AlertRule
+from pytest_deploygate.alerting.rules import AlertConfigError, AlertRule
 from pytest_deploygate.alerting.state import AlertStateError
 from pytest_deploygate.alerting.watch import health_metrics
 from pytest_deploygate.config import Environment
@@ -54,6 +54,13 @@ class DeployAlerts:
             else None
         )
         names = settings.notify or tuple(config.channel_tables)
+        for name in names:
+            if name not in config.channel_tables:
+                known = ", ".join(sorted(config.channel_tables)) or "none are configured"
+                raise AlertConfigError(
+                    f"{env.source.name}: [deploy] notify: channel {name!r} is not defined under "
+                    f"[alerts.channels] ({known})"
+                )
         self.channels: dict[str, Channel] = (
             config.build_channels(env.name, environ, masker, names=names) if active else {}
         )

@@ -146,6 +146,12 @@ class AvailabilityProbe:
         """Name what is happening now; outages carry the phase they started in."""
         self._phase = phase
 
+    def wait(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the probe to end at one of its bounds."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self._thread is None or not self._thread.is_alive()
+
     def stop(self) -> Availability:
         """Stop probing (the round in flight finishes, bounded by its timeouts) and summarise."""
         self._stop.set()
@@ -175,21 +181,22 @@ class AvailabilityProbe:
             base_url=self.base_url, timeout=self.timeout, limits=limits, follow_redirects=False
         ) as client:
             tick = time.monotonic()
-            while not self._stop.is_set():
-                now = time.monotonic()
-                if now - self._started >= self.max_duration:
-                    self._end_reason = "time limit"
-                    break
+            while True:  # at least one round, however late the thread starts
+                at = time.monotonic() - self._started
+                self._rounds.append(self._probe_round(client, at))
                 if len(self._rounds) >= max_rounds:
                     self._end_reason = "round limit"
                     break
-                self._rounds.append(self._probe_round(client, now - self._started))
                 # Stay on the grid; a round that overran skips the ticks it covered.
                 tick += self.interval
                 now = time.monotonic()
                 if tick < now:
                     tick += ((now - tick) // self.interval + 1) * self.interval
-                self._stop.wait(tick - now)
+                if tick - self._started >= self.max_duration:
+                    self._end_reason = "time limit"
+                    break
+                if self._stop.wait(tick - now):
+                    break
         self._ended = time.monotonic()
 
     def _probe_round(self, client: httpx.Client, at: float) -> _Round:
