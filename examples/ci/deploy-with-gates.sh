@@ -1,89 +1,97 @@
 #!/usr/bin/env bash
-# Deploy with deploygate quality gates: the shell equivalent of deploy-with-gates.yml.
+# Release pipeline with deploygate: the shell equivalent of deploy-with-gates.yml.
 #
-#   DEPLOY_COMMAND=./scripts/deploy/staging-deploy.sh \
-#   ROLLBACK_COMMAND=./scripts/rollback/emergency-rollback.sh \
-#   examples/ci/deploy-with-gates.sh staging
+#   DEPLOY_COMMAND=./scripts/deploy/deploy.sh ROLLBACK_COMMAND=./scripts/deploy/rollback.sh \
+#   PRODUCTION_APPROVED=yes DB_FLAGS=--allow-destructive examples/ci/deploy-with-gates.sh
 #
-# Steps (after the seed's deploy-feature.sh, deploy-migration.ts and emergency-rollback.sh):
-#   1. gates before the deploy: unit coverage, dependency scan, every suite on the local platform;
-#      pytest exits 1 when tests fail and 99 when all passed but a gate breached: no deploy.
-#   2. database (when MIGRATIONS_DIR exists): rehearse the migrations on REHEARSE_ENV (they run
-#      and roll back), back the target up and drill the backup, migrate the target (one
-#      transaction, the contract verified; a failure changes nothing and stops here).
-#   3. deploy with DEPLOY_COMMAND.
-#   4. deploygate health --wait, then the smoke suite against the deployed environment.
-#   5. on failure in 4: roll back (ROLLBACK_COMMAND, and the database to the version the backup
-#      recorded), verify the rollback the same way: exit 3 when restored, 5 when not.
-# No exit status is swallowed: each step that fails stops the pipeline or decides the rollback.
+# The seed's feature pipeline (deploy-feature.sh, deploy-migration.ts, emergency-rollback.sh):
+# tests -> scan -> staging -> staging tests -> approval -> production -> health. Every step
+# tests the release itself, never the embedded reference platform.
+#   1. unit tests with coverage and a dependency scan: the inputs of the coverage.* and
+#      vulnerabilities.* gates.
+#   2. when MIGRATIONS_DIR exists: the migrations are rehearsed on REHEARSE_ENV (they run, are
+#      verified and roll back); a broken migration stops the pipeline before anything changed.
+#   3. release to staging: the database is backed up, the backup drilled and the migrations
+#      applied; then deploygate deploy runs DEPLOY_COMMAND (health before, availability probed,
+#      health and the smoke suite after) and on failure the rollback: ROLLBACK_COMMAND and the
+#      database back to the backup's version, verified in turn.
+#   4. every suite against staging with --gate-strict: a gate that was not measured fails.
+#   5. approval: PRODUCTION_APPROVED=yes (in GitHub Actions, the production environment's
+#      required reviewers; see deploy-with-gates.yml).
+#   6. release to production as in 3, verified by the smoke suite (read-only); production is
+#      sensitive, so its database steps need DB_FLAGS=--allow-destructive.
+#   7. deploygate watch follows production for WATCH_FOR and counts alerts against the deploy.
+#
+# Every exit status is the pipeline's: pytest 1 (tests failed) or 99 (a gate breached);
+# deploygate deploy 3 (rolled back and verified: the release is not out), 5 (not restored: page
+# someone), 4 (configuration); deploygate db 1 (a check failed, nothing changed), 4 (refused or
+# configuration); deploygate watch 1 (an alert still firing). Share the deployment history
+# between runs with DEPLOYGATE_HISTORY_URL (a PostgreSQL URL), or keep reports/ between runs.
 set -euo pipefail
 
-TARGET_ENV=${1:-staging}
-DEPLOY_COMMAND=${DEPLOY_COMMAND:?set DEPLOY_COMMAND to your deploy script}
+DEPLOY_COMMAND=${DEPLOY_COMMAND:?set DEPLOY_COMMAND to your deploy script (it gets the environment)}
 ROLLBACK_COMMAND=${ROLLBACK_COMMAND:?set ROLLBACK_COMMAND to your rollback script}
-HEALTH_WAIT=${HEALTH_WAIT:-120}
 MIGRATIONS_DIR=${MIGRATIONS_DIR:-migrations}
 REHEARSE_ENV=${REHEARSE_ENV:-staging}
-DB_FLAGS=${DB_FLAGS:-}   # a sensitive target (production) needs DB_FLAGS=--allow-destructive
-ROLLBACK_EXIT=3
-NOT_RESTORED_EXIT=5
+DB_FLAGS=${DB_FLAGS:-}   # production's database steps: --allow-destructive (it is sensitive)
+WATCH_FOR=${WATCH_FOR:-10m}
 mkdir -p reports
 
-echo "== quality gates before deploying to $TARGET_ENV"
+# release ENV DB_FLAGS [deploygate deploy options]: the database first (expand: the running
+# release keeps working), then the code; the rollback restores both and is verified.
+release() {
+    local env=$1 flags=$2
+    shift 2
+    local rollback="$ROLLBACK_COMMAND $env previous"
+    if [ -d "$MIGRATIONS_DIR" ]; then
+        deploygate db backup --env "$env" --json > "reports/db-backup-$env.json"
+        local manifest schema
+        manifest=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["manifest"])' \
+            < "reports/db-backup-$env.json")
+        schema=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["schema_version"])' \
+            < "reports/db-backup-$env.json")
+        deploygate db restore-check --env "$env" --from "$manifest"
+        echo "== migrating $env from $schema"
+        deploygate db migrate --env "$env" --migrations "$MIGRATIONS_DIR" $flags
+        rollback="$rollback && deploygate db rollback --env $env --to $schema"
+        rollback="$rollback --migrations $MIGRATIONS_DIR $flags"
+    fi
+    deploygate deploy --env "$env" --json "reports/deploy-$env.json" "$@" \
+        --rollback "sh -c '$rollback'" -- "$DEPLOY_COMMAND" "$env"
+}
+
+echo "== 1. unit tests, coverage, dependency scan"
 coverage run --branch -m pytest tests/unit
 coverage xml -o reports/coverage.xml
-# pip-audit exits 1 when it finds vulnerabilities: those are gated by pytest below; any other
-# failure of the scan stops the pipeline.
-pip-audit -f json -o reports/pip-audit.json || [ $? -eq 1 ]
-status=0
-pytest --env=local --coverage-report reports/coverage.xml \
-    --vuln-report reports/pip-audit.json || status=$?
-case $status in
-    0) echo "gates passed" ;;
-    99) echo "every test passed but a quality gate breached: not deploying"; exit 99 ;;
-    *) echo "tests failed (pytest exit $status): not deploying"; exit "$status" ;;
-esac
-deploygate gate reports/gates.json   # the stored verdict, as a later CI step reads it
+audit=0
+pip-audit -f json -o reports/pip-audit.json || audit=$?
+# pip-audit exits 1 when it found vulnerabilities (the vulnerabilities.* gates judge them in
+# step 4), but also when it failed: only a written report makes a 1 mean "findings".
+if [ "$audit" -gt 1 ] || [ ! -s reports/pip-audit.json ]; then
+    echo "pip-audit did not produce a report (exit $audit)" >&2
+    exit $((audit > 0 ? audit : 1))
+fi
 
-previous_schema=""
 if [ -d "$MIGRATIONS_DIR" ]; then
-    echo "== database: rehearse on $REHEARSE_ENV, back up $TARGET_ENV and drill the backup"
-    deploygate db migrate --env "$REHEARSE_ENV" --migrations "$MIGRATIONS_DIR" --rehearse \
-        $DB_FLAGS
-    deploygate db backup --env "$TARGET_ENV" --json > reports/db-backup.json
-    manifest=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["manifest"])' \
-        < reports/db-backup.json)
-    previous_schema=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["schema_version"])' \
-        < reports/db-backup.json)
-    deploygate db restore-check --env "$TARGET_ENV" --from "$manifest"
-    echo "== migrating $TARGET_ENV from $previous_schema"
-    deploygate db migrate --env "$TARGET_ENV" --migrations "$MIGRATIONS_DIR" $DB_FLAGS
+    echo "== 2. rehearse the migrations on $REHEARSE_ENV"
+    deploygate db migrate --env "$REHEARSE_ENV" --migrations "$MIGRATIONS_DIR" --rehearse
 fi
 
-echo "== deploying to $TARGET_ENV"
-"$DEPLOY_COMMAND" "$TARGET_ENV"
+echo "== 3. release to staging"
+release staging ""
 
-echo "== verifying $TARGET_ENV"
-verified=1
-deploygate health --env "$TARGET_ENV" --wait "$HEALTH_WAIT" || verified=0
-if [ "$verified" = 1 ]; then
-    pytest --env="$TARGET_ENV" -m smoke --html=reports/smoke.html || verified=0
+echo "== 4. every suite against staging"
+pytest --env=staging --gate-strict --reports-dir reports/staging \
+    --coverage-report reports/coverage.xml --vuln-report reports/pip-audit.json
+
+if [ "${PRODUCTION_APPROVED:-}" != yes ]; then
+    echo "== 5. staging is verified; set PRODUCTION_APPROVED=yes to deploy to production"
+    exit 0
 fi
 
-if [ "$verified" = 0 ]; then
-    echo "== post-deploy verification failed on $TARGET_ENV: rolling back" >&2
-    restored=1
-    "$ROLLBACK_COMMAND" "$TARGET_ENV" previous || restored=0
-    if [ -n "$previous_schema" ]; then
-        deploygate db rollback --env "$TARGET_ENV" --to "$previous_schema" \
-            --migrations "$MIGRATIONS_DIR" $DB_FLAGS || restored=0
-    fi
-    deploygate health --env "$TARGET_ENV" --wait "$HEALTH_WAIT" || restored=0
-    pytest --env="$TARGET_ENV" -m smoke --html=reports/smoke-after-rollback.html || restored=0
-    if [ "$restored" = 0 ]; then
-        echo "== the rollback of $TARGET_ENV did not verify: not restored" >&2
-        exit "$NOT_RESTORED_EXIT"
-    fi
-    exit "$ROLLBACK_EXIT"
-fi
-echo "== $TARGET_ENV deployed and verified"
+echo "== 6. release to production"
+release production "$DB_FLAGS" --verify smoke
+
+echo "== 7. follow production for $WATCH_FOR"
+deploygate watch --env production --duration "$WATCH_FOR" --interval 30s --follow-deploy
+deploygate history --env production

@@ -19,8 +19,9 @@ def add_history_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--history-url",
         metavar="URL",
-        help="deployment history database, sqlite:///PATH or postgresql://... (default: [deploy] "
-        "history_url, else deploy-history.sqlite beside the alert state)",
+        help="deployment history database, sqlite:///PATH or postgresql://... (default: "
+        "$DEPLOYGATE_HISTORY_URL, [deploy] history_url, else deploy-history.sqlite beside the "
+        "alert state)",
     )
     parser.add_argument(
         "--alerts-file",

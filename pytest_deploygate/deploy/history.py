@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import statistics
 import time
 from collections.abc import Iterator, Mapping
@@ -37,6 +38,8 @@ from pytest_deploygate.gates.aggregate import percentile
 from pytest_deploygate.masking import Masker, url_password
 
 HISTORY_FILE = "deploy-history.sqlite"
+#: A shared store for every command of a CI job, without repeating --history-url.
+HISTORY_URL_VARIABLE = "DEPLOYGATE_HISTORY_URL"
 
 _METADATA = sa.MetaData()
 DEPLOYMENTS = sa.Table(
@@ -75,13 +78,20 @@ def open_history(
     alerts: AlertsConfig,
     base_dir: Path,
     masker: Masker,
+    environ: Mapping[str, str] = os.environ,
 ) -> HistoryStore:
-    """The store a command uses: ``--history-url``, else ``[deploy] history_url``, else SQLite
-    beside the alert state file (``[alerts] state_file``, relative to ``base_dir``)."""
+    """The store a command uses: ``--history-url``, else ``$DEPLOYGATE_HISTORY_URL``, else
+    ``[deploy] history_url``, else SQLite beside the alert state file (``[alerts]
+    state_file``, relative to ``base_dir``)."""
     state_file = (
         alerts.state_file if alerts.state_file.is_absolute() else base_dir / alerts.state_file
     )
-    url = given_url or configured_url or default_history_url(state_file)
+    url = (
+        given_url
+        or environ.get(HISTORY_URL_VARIABLE)
+        or configured_url
+        or default_history_url(state_file)
+    )
     password = url_password(url)
     if password:
         masker.add(password)

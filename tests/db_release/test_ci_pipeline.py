@@ -1,6 +1,10 @@
 """examples/ci/deploy-with-gates.sh with the real ``deploygate db`` on SQLite databases (the
 other tools are stubs that log their call): the database is rehearsed on staging, backed up,
-drilled and migrated before the deploy, and rolled back with the release when it fails."""
+drilled and migrated before each release, and rolled back with it when it fails.
+
+``deploygate deploy`` is a stub too (tests/deploy runs the real one): it succeeds, or, for the
+environment in FAIL_ENV, runs its ``--rollback`` command as the real one does and exits 3 when
+that succeeded (5 when not)."""
 
 from __future__ import annotations
 
@@ -36,6 +40,20 @@ database.url = "sqlite:///{folder}/production.db"
 """
 
 
+DEPLOYGATE_STUB = """\
+case "$1" in
+    db) exec "{deploygate}" "$@";;
+    deploy)
+        env=""; rollback=""
+        while [ $# -gt 0 ]; do
+            case "$1" in --env) env=$2; shift;; --rollback) rollback=$2; shift;; --) break;; esac
+            shift
+        done
+        if [ "$env" = "$FAIL_ENV" ]; then eval "$rollback" && exit 3; exit 5; fi;;
+esac
+exit 0"""
+
+
 class Pipeline:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -45,25 +63,22 @@ class Pipeline:
         (folder / "environments.toml").write_text(ENVIRONMENTS.format(folder=folder))
         shutil.copytree(REPO / "examples" / "migrations", folder / "migrations")
 
-    def run(self, smoke_failures: int = 0, **env: str) -> int:
+    def run(self, **env: str) -> int:
         bin_dir = self.folder / "bin"
         bin_dir.mkdir(exist_ok=True)
-        for tool in STUBS:
-            # pytest -m smoke fails its first `smoke_failures` calls; everything else passes.
-            calls = f'$(grep -c "pytest.*smoke" "{self.log}")'
-            smoke = f'[ "{calls}" -le {smoke_failures} ] && exit 1'
-            self._stub(bin_dir / tool, f'case "$*" in *smoke*) {smoke};; esac\nexit 0')
-        self._stub(
-            bin_dir / "deploygate", f'case "$1" in db) exec "{DEPLOYGATE}" "$@";; esac\nexit 0'
-        )
+        for tool in STUBS:  # pip-audit writes its (empty) report, as the real one does
+            report = 'echo "{}" > reports/pip-audit.json' if tool == "pip-audit" else ""
+            self._stub(bin_dir / tool, f"{report}\nexit 0")
+        self._stub(bin_dir / "deploygate", DEPLOYGATE_STUB.format(deploygate=DEPLOYGATE))
         result = subprocess.run(
-            ["bash", str(SCRIPT), "production"],
+            ["bash", str(SCRIPT)],
             cwd=self.folder,
             env={
                 **os.environ,
                 "PATH": f"{bin_dir}:/usr/bin:/bin",
                 "DEPLOY_COMMAND": str(bin_dir / "deploy"),
                 "ROLLBACK_COMMAND": str(bin_dir / "rollback"),
+                "PRODUCTION_APPROVED": "yes",
                 **env,
             },
             capture_output=True,
@@ -92,34 +107,34 @@ def pipeline(tmp_path: Path) -> Pipeline:
     return Pipeline(tmp_path)
 
 
-def test_the_database_is_rehearsed_backed_up_drilled_and_migrated_before_the_deploy(
+def test_the_database_is_rehearsed_backed_up_drilled_and_migrated_before_each_release(
     pipeline: Pipeline,
 ) -> None:
     status = pipeline.run(DB_FLAGS="--allow-destructive")
 
     assert status == 0, pipeline.output
-    assert pipeline.version("production") == "2027.01.0"
-    assert pipeline.version("staging") == "2026.11.1"  # rehearsed there, never changed
-    db_calls = [call for call in pipeline.calls if call.startswith("deploygate db")]
-    assert db_calls == [
-        "deploygate db migrate",  # --rehearse on staging
-        "deploygate db backup",
-        "deploygate db restore-check",
-        "deploygate db migrate",
+    assert pipeline.version("production") == pipeline.version("staging") == "2027.01.0"
+    steps = [
+        call for call in pipeline.calls if call.startswith(("deploygate db", "deploygate deploy"))
     ]
-    assert pipeline.calls.index("deploygate db migrate") < pipeline.calls.index("deploy production")
-    backup = json.loads((pipeline.folder / "reports" / "db-backup.json").read_text())
+    assert steps == [
+        "deploygate db migrate",  # --rehearse on staging
+        *("deploygate db backup", "deploygate db restore-check", "deploygate db migrate"),
+        "deploygate deploy --env",  # staging
+        *("deploygate db backup", "deploygate db restore-check", "deploygate db migrate"),
+        "deploygate deploy --env",  # production
+    ]
+    backup = json.loads((pipeline.folder / "reports" / "db-backup-production.json").read_text())
     assert backup["schema_version"] == "2026.11.1"
 
 
-def test_a_failed_verification_rolls_the_database_back_with_the_release(
-    pipeline: Pipeline,
-) -> None:
-    status = pipeline.run(smoke_failures=1, DB_FLAGS="--allow-destructive")
+def test_a_failed_release_rolls_the_database_back_with_the_code(pipeline: Pipeline) -> None:
+    status = pipeline.run(DB_FLAGS="--allow-destructive", FAIL_ENV="production")
 
     assert status == 3, pipeline.output
-    assert pipeline.calls[-4:-2] == ["rollback production previous", "deploygate db rollback"]
+    assert pipeline.calls[-2:] == ["rollback production previous", "deploygate db rollback"]
     assert pipeline.version("production") == "2026.11.1"
+    assert pipeline.version("staging") == "2027.01.0"
     assert "at 2026.11.1, verified and recorded" in pipeline.output
 
 
@@ -134,19 +149,19 @@ def test_a_broken_migration_stops_the_pipeline_at_the_rehearsal(pipeline: Pipeli
     assert "2027.01.0_add_tenants.sql line 2: ALTER TABLE nowhere ADD COLUMN x INT" in (
         pipeline.output
     )
-    assert "deploy production" not in pipeline.calls
+    assert "deploygate deploy --env" not in pipeline.calls
     assert not (pipeline.folder / "backups").exists() or not any(
         "production" in p.name for p in (pipeline.folder / "backups").iterdir()
     )
     assert pipeline.version("production") == pipeline.version("staging") == "2026.11.1"
 
 
-def test_a_sensitive_target_without_the_flag_is_refused_before_the_deploy(
+def test_a_sensitive_target_without_the_flag_is_refused_before_its_deploy(
     pipeline: Pipeline,
 ) -> None:
     status = pipeline.run()
 
     assert status == 4
     assert "production is sensitive: db migrate changes its database" in pipeline.output
-    assert "deploy production" not in pipeline.calls
+    assert pipeline.calls.count("deploygate deploy --env") == 1  # staging only
     assert pipeline.version("production") == "2026.11.1"

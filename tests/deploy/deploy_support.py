@@ -125,10 +125,11 @@ def deploygate(
 ) -> Run:
     """``deploygate ARGS`` as a real subprocess in ``cwd``."""
     started = time.monotonic()
+    environ = {k: v for k, v in os.environ.items() if k != "DEPLOYGATE_HISTORY_URL"}
     result = subprocess.run(
         [str(DEPLOYGATE), *args],
         cwd=cwd,
-        env={**os.environ, **(env or {})},
+        env={**environ, **(env or {})},
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from pytest_deploygate.deploy.history import HistoryError, HistoryStore
+from pytest_deploygate.alerting.config import AlertsConfig
+from pytest_deploygate.deploy.history import HistoryError, HistoryStore, open_history
 from pytest_deploygate.deploy.probe import Availability
 from pytest_deploygate.deploy.record import CommandRun, DeployRecord, RollbackRun, Verification
 from pytest_deploygate.masking import Masker
@@ -161,3 +162,21 @@ def test_an_unreachable_store_is_one_masked_line() -> None:
 def test_a_store_that_is_not_a_url_says_how_to_write_one() -> None:
     with pytest.raises(HistoryError, match="is not a database URL; use sqlite:///PATH"):
         HistoryStore("reports/history.db").prepare()
+
+
+def test_which_store_a_command_uses(tmp_path: Path) -> None:
+    alerts = AlertsConfig()  # state file reports/alert-state.sqlite
+    shared = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+    configured = f"sqlite:///{tmp_path / 'configured.sqlite'}"
+    given = f"sqlite:///{tmp_path / 'given.sqlite'}"
+
+    def url(given_url: str | None, environ: dict[str, str], configured_url: str = "") -> str:
+        store = open_history(given_url, configured_url, alerts, tmp_path, Masker(), environ)
+        store.close()
+        return store.url
+
+    variable = {"DEPLOYGATE_HISTORY_URL": shared}
+    assert url(given, variable, configured) == given
+    assert url(None, variable, configured) == shared
+    assert url(None, {}, configured) == configured
+    assert url(None, {}) == f"sqlite:///{tmp_path.resolve() / 'reports' / 'deploy-history.sqlite'}"
