@@ -223,6 +223,13 @@ def _verification_rows(verification: Verification, row: Any, indent: str = "") -
         health += f" ({verification.health_detail})"
     row(f"{indent}health", health)
     row(f"{indent}verify", verification.line())
+    for comparison in verification.regressions[:3]:
+        row(
+            f"{indent}regression",
+            f"{comparison['metric']} {comparison['current']:g} vs baseline "
+            f"{comparison['baseline']:g}: {comparison['change_percent']:+.1f} %, "
+            f"{comparison['regression_percent']:.1f} % beyond noise",
+        )
 
 
 def _argv(argv: Sequence[str]) -> str:

@@ -18,6 +18,9 @@ from typing import Any
 
 from loopback_server import serve
 
+from pytest_deploygate.deploy.probe import Availability
+from pytest_deploygate.deploy.record import CommandRun, DeployRecord, RollbackRun, Verification
+
 SUPERVISOR = Path(__file__).with_name("release_supervisor.py")
 DEPLOYGATE = Path(sys.executable).with_name("deploygate")
 #: Every wait in these tests is bounded by this (a deploy here takes seconds).
@@ -166,3 +169,48 @@ def command_line(argv: Sequence[str]) -> str:
     import shlex
 
     return shlex.join(argv)
+
+
+NOW = time.time()
+DAY = 86400.0
+
+
+def verification(passed: bool, p95: float = 40.0) -> Verification:
+    return Verification(
+        "healthy", "", 0.1, "smoke", passed, "" if passed else "1 test(s) failed",
+        exit_code=0 if passed else 1, metrics={"http.p95_ms": p95},
+        bands={"http.p95_ms": [p95 - 5, p95 + 5]},
+    )  # fmt: skip
+
+
+def record(
+    deploy_id: str,
+    result: str,
+    *,
+    days_ago: float = 1.0,
+    duration: float = 60.0,
+    uptime_failed: int = 0,
+    rollback: bool = False,
+    refused: bool = False,
+    alerts: int = 0,
+    p95: float = 40.0,
+) -> DeployRecord:
+    command = CommandRun(("./deploy.sh", "--token", "tok-History-77"), 0, 5.0, "exit 0")
+    passed = result == "deployed"
+    return DeployRecord(
+        id=deploy_id,
+        environment="staging",
+        started=NOW - days_ago * DAY,
+        result=result,  # type: ignore[arg-type]
+        reason="" if passed else "verification failed",
+        duration_s=duration,
+        before="unhealthy" if refused else "healthy",
+        refused=refused,
+        command=None if refused else command,
+        availability=None
+        if refused
+        else Availability(0.5, ("/",), 100, uptime_failed, 200, uptime_failed, duration),
+        verification=None if refused else verification(passed, p95),
+        rollback=RollbackRun(command, verification(result == "rolled_back")) if rollback else None,
+        alerts=alerts,
+    )

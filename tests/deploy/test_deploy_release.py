@@ -37,6 +37,7 @@ ALERTS = """
 "deploy.success_rate" = "> 99"
 "deploy.rollback_rate" = "< 1"
 "deploy.alerts" = "< 5"
+"regression.http.p95_ms" = "< 1000"  # loose: it proves the wiring, not the platform's speed
 
 [environments.qa.credentials.admin]
 username = "admin@test.com"
@@ -122,6 +123,7 @@ def test_a_restart_without_downtime_protection_is_an_outage_of_its_length(
     assert run.returncode == 0, run.stdout + run.stderr
     record = scenario.record("restart")
     assert record["result"] == "deployed" and record["rollback"] is None
+    assert record["baseline"] is None  # nothing passed before it
     assert record["verification"]["passed"] and record["verification"]["tests"]["passed"] == 5
     # The supervisor's own clock of that restart: refused from closing the old socket until the
     # new one listened; down, from the old release's SIGTERM on.
@@ -164,6 +166,8 @@ def test_a_faulty_release_is_rolled_back_and_the_rollback_verified_exit_3(
     assert {o["phase"] for o in record["availability"]["outages"]} <= {"command", "verification"}
     # the rule over the health the deploy checked fired once
     assert record["alerts"] == 1
+    # the first deploy passed, so it is this one's baseline
+    assert record["baseline"].startswith(f"deploy {scenario.record('restart')['id']} of qa (")
 
 
 def test_a_rollback_that_restarts_the_faulty_release_is_not_restored_exit_5(
