@@ -59,7 +59,6 @@ class AlertsConfig:
             if names is None
             else set(names)
         )
-
         channels: dict[str, Channel] = {}
         for name in sorted(used):
             where = f"{self.source}: [alerts.channels.{name}]"

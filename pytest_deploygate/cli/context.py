@@ -46,7 +46,7 @@ class DeployContext:
         """Raises DeployGateConfigError with one line on bad configuration."""
         loaded = load(args, alerts_file=args.alerts_file)
         env = loaded.environment
-        return cls(loaded.source, env, DeploySettings.of(env), loaded.alerts, Masker(env.secrets))
+        return cls(loaded.source, env, env.deploy, loaded.alerts, Masker(env.secrets))
 
     def history(self, given_url: str | None) -> HistoryStore:
         """The opened history store; raises HistoryError when it cannot be used."""

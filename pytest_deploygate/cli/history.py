@@ -15,7 +15,8 @@ from collections.abc import Callable
 from pytest_deploygate.alerting.rules import AlertConfigError, parse_duration
 from pytest_deploygate.cli.context import DeployContext, add_history_arguments
 from pytest_deploygate.config import DeployGateConfigError
-from pytest_deploygate.deploy.history import Deployment, HistoryError, Kpis, since_timestamp
+from pytest_deploygate.deploy.history import HistoryError, since_timestamp
+from pytest_deploygate.deploy.kpis import Deployment, Kpis
 from pytest_deploygate.gates import report
 from pytest_deploygate.gates.catalog import measured_by_history
 from pytest_deploygate.gates.evaluate import GateResult, evaluate

@@ -142,10 +142,8 @@ def _history(
     args: argparse.Namespace, env: Environment, alerts: AlertsConfig, base_dir: Path, masker: Masker
 ) -> HistoryStore:
     from pytest_deploygate.deploy.history import open_history
-    from pytest_deploygate.deploy.settings import DeploySettings
 
-    configured = DeploySettings.of(env).history_url
-    return open_history(args.history_url, configured, alerts, base_dir, masker)
+    return open_history(args.history_url, env.deploy.history_url, alerts, base_dir, masker)
 
 
 def _count_against_deploy(

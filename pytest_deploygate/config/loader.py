@@ -13,7 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_deploygate.config import schema
 from pytest_deploygate.config.contract import ContractError, with_paths
@@ -29,6 +29,9 @@ from pytest_deploygate.config.model import (
     Preflight,
 )
 from pytest_deploygate.masking import url_password
+
+if TYPE_CHECKING:
+    from pytest_deploygate.deploy.settings import DeploySettings
 
 #: Values of ``launch``: the embedded reference platform (``reference_app`` is the 0.1 name).
 LAUNCHERS = ("reference", "reference_app")
@@ -135,6 +138,7 @@ def _resolve(
     resolved = interpolate(raw, environ, missing, secrets, table)
     platform_base = interpolate(document.get("platform", {}), environ, missing, secrets, "platform")
     deploy_base = interpolate(document.get("deploy", {}), environ, missing, secrets, "deploy")
+    deploy = _deploy(deploy_base, resolved.get("deploy", {}), path, table)
     variables = _variables_by_key(raw, table) | _variables_by_key(
         document.get("platform", {}), "platform"
     )
@@ -177,7 +181,7 @@ def _resolve(
         preflight=_preflight(resolved.get("preflight", {}), platform.endpoints),
         database=database,
         metrics=_metrics(document, resolved, environ, missing, secrets),
-        deploy=MappingProxyType({**deploy_base, **resolved.get("deploy", {})}),
+        deploy=deploy,
         secrets=frozenset(s for s in secrets if s),
         variables_by_key=MappingProxyType(variables),
     )
@@ -223,6 +227,18 @@ def _load(values: Mapping[str, Any], path: Path, table: str) -> Any:
     try:
         return LoadSettings.from_mapping(values, f"{path.name}: [{table}.load]")
     except LoadConfigError as exc:
+        raise DeployGateConfigError(str(exc)) from None
+
+
+def _deploy(
+    base: Mapping[str, Any], own: Mapping[str, Any], path: Path, table: str
+) -> DeploySettings:
+    from pytest_deploygate.deploy.settings import DeployConfigError, DeploySettings
+
+    try:  # [deploy] on its own first, so that the error points at the right table
+        DeploySettings.from_mapping(base, f"{path.name}: [deploy]")
+        return DeploySettings.from_mapping({**base, **own}, f"{path.name}: [{table}.deploy]")
+    except DeployConfigError as exc:
         raise DeployGateConfigError(str(exc)) from None
 
 

@@ -23,6 +23,14 @@ from pytest_deploygate.masking import Masker
 
 if TYPE_CHECKING:
     from pytest_deploygate.alerting.config import AlertsConfig
+    from pytest_deploygate.deploy.settings import DeploySettings
+
+
+def _deploy_defaults() -> DeploySettings:
+    # Imported when first needed: deploy/ builds on config/, not the other way round.
+    from pytest_deploygate.deploy.settings import DeploySettings
+
+    return DeploySettings()
 
 
 class DeployGateConfigError(Exception):
@@ -151,7 +159,7 @@ class Environment:
     preflight: Preflight = field(default_factory=Preflight)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     metrics: MetricsExport = field(default_factory=MetricsExport)
-    deploy: Mapping[str, Any] = field(default_factory=dict)  # see deploy.settings (merged)
+    deploy: DeploySettings = field(default_factory=lambda: _deploy_defaults())
     platform: Platform = field(default_factory=lambda: Platform.from_tables({}))
     secrets: frozenset[str] = field(default_factory=frozenset, repr=False)
     #: Every ``${VAR}`` the environment uses, by the dotted key that uses it.

@@ -224,33 +224,20 @@ ALERTS: Spec = {  # pytest_deploygate.alerting.config checks channels and rules 
     "rules": list,
 }
 
-DEPLOY: Spec = {  # pytest_deploygate.deploy.settings checks the values
-    "probe_interval": DURATION,
-    "probe_timeout": DURATION,
-    "probe_paths": list,
-    "probe_max_duration": DURATION,
-    "command_timeout": DURATION,
-    "health_wait": DURATION,
-    "verify": str,
-    "verify_timeout": DURATION,
-    "history_url": str,
-    "notify": list,
-    "recipients": list,
-}
-
-#: Defaults of [deploy] (and [environments.X.deploy], which overrides it key by key).
-DEPLOY_DEFAULTS: Mapping[str, Any] = {
-    "probe_interval": 0.5,  # seconds between availability probes: the uptime resolution
-    "probe_timeout": 2.0,  # a probe slower than this counts as down
-    "probe_paths": ["health", "home"],  # [platform.endpoints] names, or paths starting with /
-    "probe_max_duration": 3600.0,  # the probe stops itself after this long (2x the seed's 30 min)
-    "command_timeout": 1800.0,  # the seed: a deployment takes < 30 min
-    "health_wait": 120.0,  # deploygate health --wait after the deploy and after a rollback
-    "verify": "smoke",  # the verification run's -m expression
-    "verify_timeout": 1800.0,
-    "history_url": "",  # empty: SQLite beside the alert state (reports/deploy-history.sqlite)
-    "notify": [],  # [alerts.channels] names for rollback notices; empty: every channel
-    "recipients": [],  # e-mail addresses and phone numbers for the e-mail and SMS channels
+# `deploygate deploy` (pytest_deploygate.deploy.settings.DeploySettings); [environments.X.deploy]
+# overrides [deploy] key by key.
+DEPLOY: Mapping[str, Key] = {
+    "probe_interval": Key(DURATION, 0.5),  # seconds between availability probes: the resolution
+    "probe_timeout": Key(DURATION, 2.0),  # a probe answered slower than this counts as down
+    "probe_paths": Key(list, ["health", "home"]),  # [platform.endpoints] names, or /paths
+    "probe_max_duration": Key(DURATION, 3600.0),  # the probe stops itself (2x the seed's 30 min)
+    "command_timeout": Key(DURATION, 1800.0),  # the seed: a deployment takes < 30 min
+    "health_wait": Key(DURATION, 120.0),  # health --wait after the deploy and after a rollback
+    "verify": Key(str, "smoke"),  # the verification run's -m expression
+    "verify_timeout": Key(DURATION, 1800.0),
+    "history_url": Key(str, ""),  # empty: SQLite beside the alert state (deploy-history.sqlite)
+    "notify": Key(list, []),  # [alerts.channels] told of rollbacks; empty: every channel
+    "recipients": Key(list, []),  # e-mail addresses and phone numbers for rollback notices
 }
 
 PREFLIGHT: Mapping[str, Key] = {

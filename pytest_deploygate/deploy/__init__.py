@@ -6,27 +6,5 @@ goes out), ``commands`` (the team's commands, bounded), ``verify`` (health, then
 gates), ``runner`` (the state machine), ``record`` (the JSON record and summary), ``history``
 (the store and the KPIs), ``baseline`` (what the verification is compared with), ``notify``
 (alert rules during the deploy and rollback notices). The CLI lives in ``cli/deploy.py`` and
-``cli/history.py``.
+``cli/history.py``. Nothing is imported here: the configuration loads ``settings`` alone.
 """
-
-from __future__ import annotations
-
-from pytest_deploygate.deploy.history import Deployment, HistoryError, HistoryStore, Kpis
-from pytest_deploygate.deploy.probe import Availability, AvailabilityProbe, Outage
-from pytest_deploygate.deploy.record import CommandRun, DeployRecord, RollbackRun, Verification
-from pytest_deploygate.deploy.settings import DeploySettings
-
-__all__ = [
-    "Availability",
-    "AvailabilityProbe",
-    "CommandRun",
-    "DeployRecord",
-    "DeploySettings",
-    "Deployment",
-    "HistoryError",
-    "HistoryStore",
-    "Kpis",
-    "Outage",
-    "RollbackRun",
-    "Verification",
-]

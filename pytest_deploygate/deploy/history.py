@@ -1,66 +1,67 @@
-"""The deployment history: every deploy appended to one table, and the seed's KPIs from it.
+"""The deployment history: every deploy appended to one table, read back for the KPIs.
 
 SQLite beside the alert state by default (``reports/deploy-history.sqlite`` next to
-``reports/alert-state.sqlite``), or any SQLAlchemy URL, e.g. a PostgreSQL database a team's CI
-jobs share (``[deploy] history_url``, ``--history URL``). One row per deploy, written in one
-short transaction, so concurrent jobs can share a store.
-
-KPIs of an environment over a window (the seed's success criteria):
-- ``deploy.success_rate``  deployed and verified / deploys started, in % (seed: > 99)
-- ``deploy.rollback_rate`` deploys that ran their rollback / deploys started, in % (seed: < 1)
-- ``deploy.duration_s``    95th percentile of the deploys' durations (seed: < 30 min)
-- ``deploy.uptime_percent`` mean availability the probe saw during deploys (seed: > 99.5)
-- ``deploy.alerts``        mean alert rules fired per deploy (seed: < 5)
-A deploy refused before it started (the environment was already unhealthy) is listed and
-counted, but changed nothing, so it is in none of the rates.
+``reports/alert-state.sqlite``; the standard library's sqlite3, so a core install can deploy),
+or a PostgreSQL database a team's CI jobs share (``postgresql://...``; psycopg, the database
+extra): ``--history-url``, ``$DEPLOYGATE_HISTORY_URL``, ``[deploy] history_url``. One row per
+deploy, each change one short transaction, so concurrent jobs can share a store.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
-import statistics
+import sqlite3
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
-
 from pytest_deploygate.alerting.config import AlertsConfig
-from pytest_deploygate.deploy.record import DeployRecord, iso
-from pytest_deploygate.gates.aggregate import percentile
+from pytest_deploygate.deploy.kpis import Deployment, Kpis
+from pytest_deploygate.deploy.record import DeployRecord
 from pytest_deploygate.masking import Masker, url_password
 
 HISTORY_FILE = "deploy-history.sqlite"
 #: A shared store for every command of a CI job, without repeating --history-url.
 HISTORY_URL_VARIABLE = "DEPLOYGATE_HISTORY_URL"
-
-_METADATA = sa.MetaData()
-DEPLOYMENTS = sa.Table(
-    "deploygate_deployments",
-    _METADATA,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("deploy_id", sa.String(64), nullable=False, unique=True),
-    sa.Column("environment", sa.String(200), nullable=False),
-    sa.Column("started", sa.Float, nullable=False),
-    sa.Column("duration_s", sa.Float, nullable=False),
-    sa.Column("result", sa.String(16), nullable=False),
-    sa.Column("exit_code", sa.Integer, nullable=False),
-    sa.Column("refused", sa.Boolean, nullable=False),
-    sa.Column("rolled_back", sa.Boolean, nullable=False),  # a rollback ran (verified or not)
-    sa.Column("uptime_percent", sa.Float),
-    sa.Column("longest_outage_s", sa.Float),
-    sa.Column("alerts", sa.Integer, nullable=False),
-    sa.Column("metrics", sa.Text),  # the verification's gate metrics and bands: a baseline
-    sa.Column("record", sa.Text, nullable=False),  # the masked record, as --json writes it
-    sa.Index("ix_deploygate_deployments_env_started", "environment", "started"),
+TABLE = "deploygate_deployments"
+COLUMNS = (
+    "deploy_id",
+    "environment",
+    "started",
+    "duration_s",
+    "result",
+    "exit_code",
+    "refused",
+    "rolled_back",  # a rollback ran (verified or not)
+    "uptime_percent",
+    "longest_outage_s",
+    "alerts",
+    "metrics",  # the verification's gate metrics and bands (JSON): a later deploy's baseline
+    "record",  # the masked record (JSON), as --json writes it
 )
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS {TABLE} (
+    id {{serial}} PRIMARY KEY,
+    deploy_id VARCHAR(64) NOT NULL UNIQUE,
+    environment VARCHAR(200) NOT NULL,
+    started DOUBLE PRECISION NOT NULL,
+    duration_s DOUBLE PRECISION NOT NULL,
+    result VARCHAR(16) NOT NULL,
+    exit_code INTEGER NOT NULL,
+    refused BOOLEAN NOT NULL,
+    rolled_back BOOLEAN NOT NULL,
+    uptime_percent DOUBLE PRECISION,
+    longest_outage_s DOUBLE PRECISION,
+    alerts INTEGER NOT NULL,
+    metrics TEXT,
+    record TEXT NOT NULL
+)"""
+_INDEX = f"CREATE INDEX IF NOT EXISTS ix_{TABLE}_env_started ON {TABLE} (environment, started)"
+_NEWEST_FIRST = "ORDER BY started DESC, id DESC"
 
 
 class HistoryError(Exception):
@@ -99,114 +100,42 @@ def open_history(
 
 
 @dataclass(frozen=True)
-class Deployment:
-    """One row of the history."""
+class _Database:
+    """Where the history is and how to talk to it: sqlite3 or psycopg, and its placeholder."""
 
-    deploy_id: str
-    environment: str
-    started: float
-    duration_s: float
-    result: str
-    exit_code: int
-    refused: bool
-    rolled_back: bool
-    uptime_percent: float | None
-    longest_outage_s: float | None
-    alerts: int
-    metrics: Mapping[str, Any] | None
-    record: Mapping[str, Any]
+    kind: str
+    target: str  # a file path, or a libpq connection URI
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.deploy_id,
-            "started": iso(self.started),
-            "result": "refused" if self.refused else self.result,
-            "exit_code": self.exit_code,
-            "duration_s": round(self.duration_s, 3),
-            "rolled_back": self.rolled_back,
-            "uptime_percent": self.uptime_percent,
-            "longest_outage_s": self.longest_outage_s,
-            "alerts": self.alerts,
-            "reason": self.record.get("reason", ""),
-        }
-
-
-@dataclass(frozen=True)
-class Kpis:
-    """The seed's deployment KPIs over one environment's deploys in a window."""
-
-    environment: str
-    since: float | None
-    deployments: int
-    refused: int
-    deployed: int
-    rolled_back: int
-    failed: int
-    rollbacks: int
-    durations: tuple[float, ...]
-    uptimes: tuple[float, ...]
-    alerts: tuple[int, ...]
+    @classmethod
+    def parse(cls, url: str) -> _Database:
+        scheme, separator, rest = url.partition("://")
+        if separator and scheme == "sqlite" and rest.startswith("/") and len(rest) > 1:
+            return cls("sqlite", rest[1:])  # sqlite:///relative or sqlite:////absolute
+        if separator and scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+            return cls("postgresql", f"postgresql://{rest}")
+        raise ValueError(url)
 
     @property
-    def started(self) -> int:
-        """Deploys whose command ran (refused ones changed nothing)."""
-        return self.deployments - self.refused
+    def placeholder(self) -> str:
+        return "?" if self.kind == "sqlite" else "%s"
 
-    def metrics(self) -> dict[str, float]:
-        """The ``deploy.*`` gate metrics; a KPI without data is left out (not measured)."""
-        values: dict[str, float] = {}
-        if self.started:
-            values["deploy.success_rate"] = 100.0 * self.deployed / self.started
-            values["deploy.rollback_rate"] = 100.0 * self.rollbacks / self.started
-            values["deploy.alerts"] = statistics.fmean(self.alerts)
-        if self.durations:
-            values["deploy.duration_s"] = percentile(self.durations, 95)
-        if self.uptimes:
-            values["deploy.uptime_percent"] = statistics.fmean(self.uptimes)
-        return values
+    def connect(self) -> Any:
+        if self.kind == "sqlite":
+            Path(self.target).parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.target, timeout=30)
+            connection.row_factory = sqlite3.Row
+            return connection
+        import psycopg  # the database extra
+        from psycopg.rows import dict_row
 
-    def as_dict(self) -> dict[str, Any]:
-        durations = self.durations
-        return {
-            "environment": self.environment,
-            "since": iso(self.since) if self.since is not None else None,
-            "deployments": self.deployments,
-            "started": self.started,
-            "deployed": self.deployed,
-            "rolled_back": self.rolled_back,
-            "failed": self.failed,
-            "refused": self.refused,
-            "rollbacks": self.rollbacks,
-            "duration_median_s": round(statistics.median(durations), 3) if durations else None,
-            "duration_p95_s": round(percentile(durations, 95), 3) if durations else None,
-            "metrics": {name: round(value, 3) for name, value in self.metrics().items()},
-        }
+        return psycopg.connect(self.target, connect_timeout=10, row_factory=dict_row)
 
-    def lines(self) -> list[str]:
-        if not self.deployments:
-            return [f"no deployments of {self.environment} recorded in this window"]
-        facts = self.as_dict()
-        metrics = facts["metrics"]
-        lines = [
-            f"{self.deployments} deployment(s): {self.deployed} deployed, {self.rolled_back} "
-            f"rolled back, {self.failed} failed, {self.refused} refused before start",
-        ]
-        if self.started:
-            lines.append(
-                f"success rate {metrics['deploy.success_rate']:.1f}%, rollback rate "
-                f"{metrics['deploy.rollback_rate']:.1f}%, alerts per deployment "
-                f"{metrics['deploy.alerts']:.2f}"
-            )
-        if self.durations:
-            lines.append(
-                f"duration median {facts['duration_median_s']:.1f} s, p95 "
-                f"{facts['duration_p95_s']:.1f} s"
-            )
-        if self.uptimes:
-            lines.append(
-                f"uptime during deployments {metrics['deploy.uptime_percent']:.2f}% (mean)"
-            )
-        return lines
+    def errors(self) -> tuple[type[BaseException], ...]:
+        if self.kind == "sqlite":
+            return (sqlite3.Error, OSError)
+        import psycopg
+
+        return (psycopg.Error, OSError)
 
 
 class HistoryStore:
@@ -215,39 +144,43 @@ class HistoryStore:
     def __init__(self, url: str, masker: Masker | None = None) -> None:
         self.url = url
         self.masker = masker or Masker()
-        self._engine: Engine | None = None
+        self._database: _Database | None = None
 
     @property
     def shown_url(self) -> str:
         return self.masker(self.url)
 
     def prepare(self) -> HistoryStore:
-        """Connect and create the table if needed; HistoryError when the store is unusable."""
-        from pytest_deploygate.database import create_engine
-
+        """Check the URL, connect, create the table if needed; HistoryError when unusable."""
         try:
-            parsed = sa.make_url(self.url)
-        except (sa.exc.ArgumentError, ValueError):
+            database = _Database.parse(self.url)
+        except ValueError:
             raise HistoryError(
                 f"history store {self.shown_url!r} is not a database URL; use sqlite:///PATH "
                 "or postgresql://user@host/db ([deploy] history_url or --history-url)"
             ) from None
-        if parsed.get_backend_name() == "sqlite" and parsed.database:
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        with self._errors("open"):
-            self._engine = create_engine(self.url)
+        if database.kind == "postgresql":
             try:
-                _METADATA.create_all(self._engine)
-            except SQLAlchemyError:
-                # Another job created it between the check and the CREATE: fine if it is there.
-                if not sa.inspect(self._engine).has_table(DEPLOYMENTS.name):
-                    raise
+                import psycopg  # noqa: F401
+            except ImportError:
+                raise HistoryError(
+                    f"history store {self.shown_url}: PostgreSQL needs psycopg; "
+                    'pip install "pytest-deploygate[database]"'
+                ) from None
+        self._database = database
+        serial = "INTEGER" if database.kind == "sqlite" else "BIGSERIAL"
+        try:
+            with self._transaction("open") as cursor:
+                cursor.execute(_SCHEMA.format(serial=serial))
+                cursor.execute(_INDEX)
+        except HistoryError:
+            # Another job created it between its check and ours (PostgreSQL): fine if it is there.
+            with self._transaction("open") as cursor:
+                cursor.execute(f"SELECT count(*) FROM {TABLE}")
         return self
 
     def close(self) -> None:
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
+        """Nothing stays open between transactions; kept for symmetry with other stores."""
 
     def append(self, record: DeployRecord) -> None:
         document = record.as_dict(self.masker)
@@ -257,112 +190,101 @@ class HistoryStore:
             if verification is not None and verification.metrics
             else None
         )
-        row = {
-            "deploy_id": record.id,
-            "environment": record.environment,
-            "started": record.started,
-            "duration_s": record.duration_s,
-            "result": record.result,
-            "exit_code": record.exit_code,
-            "refused": record.refused,
-            "rolled_back": record.rollback is not None,
-            "uptime_percent": (record.availability.uptime_percent if record.availability else None),
-            "longest_outage_s": (
-                record.availability.longest_outage_s if record.availability else None
-            ),
-            "alerts": record.alerts,
-            "metrics": json.dumps(self.masker.mask_all(metrics)) if metrics else None,
-            "record": json.dumps(document),
-        }
-        with self._transaction("record the deploy in") as connection:
-            connection.execute(DEPLOYMENTS.insert().values(**row))
+        availability = record.availability
+        row = (
+            record.id,
+            record.environment,
+            record.started,
+            record.duration_s,
+            record.result,
+            record.exit_code,
+            record.refused,
+            record.rollback is not None,
+            availability.uptime_percent if availability else None,
+            availability.longest_outage_s if availability else None,
+            record.alerts,
+            json.dumps(self.masker.mask_all(metrics)) if metrics else None,
+            json.dumps(document),
+        )
+        marks = ", ".join([self._p] * len(COLUMNS))
+        with self._transaction("record the deploy in") as cursor:
+            cursor.execute(f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) VALUES ({marks})", row)
 
     def deployments(
         self, environment: str, since: float | None = None, limit: int | None = None
     ) -> list[Deployment]:
         """The environment's deploys, newest first."""
-        query = DEPLOYMENTS.select().where(DEPLOYMENTS.c.environment == environment)
+        query = f"SELECT * FROM {TABLE} WHERE environment = {self._p}"
+        values: list[Any] = [environment]
         if since is not None:
-            query = query.where(DEPLOYMENTS.c.started >= since)
-        query = query.order_by(DEPLOYMENTS.c.started.desc(), DEPLOYMENTS.c.id.desc())
+            query += f" AND started >= {self._p}"
+            values.append(since)
+        query += f" {_NEWEST_FIRST}"
         if limit is not None:
-            query = query.limit(limit)
-        with self._transaction("read") as connection:
-            return [_deployment(row._mapping) for row in connection.execute(query)]
+            query += f" LIMIT {int(limit)}"
+        with self._transaction("read") as cursor:
+            cursor.execute(query, values)
+            return [_deployment(row) for row in cursor.fetchall()]
 
     def last_passing(self, environment: str) -> Deployment | None:
         """The newest deploy of ``environment`` that was deployed and verified, with metrics."""
         query = (
-            DEPLOYMENTS.select()
-            .where(DEPLOYMENTS.c.environment == environment)
-            .where(DEPLOYMENTS.c.result == "deployed")
-            .where(DEPLOYMENTS.c.metrics.is_not(None))
-            .order_by(DEPLOYMENTS.c.started.desc(), DEPLOYMENTS.c.id.desc())
-            .limit(1)
+            f"SELECT * FROM {TABLE} WHERE environment = {self._p} AND result = 'deployed' "
+            f"AND metrics IS NOT NULL {_NEWEST_FIRST} LIMIT 1"
         )
-        with self._transaction("read") as connection:
-            row = connection.execute(query).first()
-        return None if row is None else _deployment(row._mapping)
+        with self._transaction("read") as cursor:
+            cursor.execute(query, (environment,))
+            row = cursor.fetchone()
+        return None if row is None else _deployment(row)
 
     def add_alerts(self, environment: str, count: int) -> Deployment | None:
         """Count ``count`` more fired alerts against the environment's latest started deploy."""
-        with self._transaction("update") as connection:
-            row = connection.execute(
-                DEPLOYMENTS.select()
-                .where(DEPLOYMENTS.c.environment == environment)
-                .where(DEPLOYMENTS.c.refused.is_(False))
-                .order_by(DEPLOYMENTS.c.started.desc(), DEPLOYMENTS.c.id.desc())
-                .limit(1)
-            ).first()
+        with self._transaction("update") as cursor:
+            cursor.execute(
+                f"SELECT * FROM {TABLE} WHERE environment = {self._p} AND refused = {self._p} "
+                f"{_NEWEST_FIRST} LIMIT 1",
+                (environment, False),
+            )
+            row = cursor.fetchone()
             if row is None:
                 return None
-            latest = _deployment(row._mapping)
+            latest = _deployment(row)
             record = {**latest.record, "alerts": latest.alerts + count}
-            connection.execute(
-                DEPLOYMENTS.update()
-                .where(DEPLOYMENTS.c.deploy_id == latest.deploy_id)
-                .values(alerts=latest.alerts + count, record=json.dumps(record))
+            cursor.execute(
+                f"UPDATE {TABLE} SET alerts = {self._p}, record = {self._p} "
+                f"WHERE deploy_id = {self._p}",
+                (latest.alerts + count, json.dumps(record), latest.deploy_id),
             )
         return latest
 
     def kpis(self, environment: str, since: float | None = None) -> Kpis:
-        rows = self.deployments(environment, since)
-        started = [row for row in rows if not row.refused]
-        return Kpis(
-            environment=environment,
-            since=since,
-            deployments=len(rows),
-            refused=len(rows) - len(started),
-            deployed=sum(row.result == "deployed" for row in started),
-            rolled_back=sum(row.result == "rolled_back" for row in started),
-            failed=sum(row.result == "failed" for row in started),
-            rollbacks=sum(row.rolled_back for row in started),
-            durations=tuple(row.duration_s for row in started),
-            uptimes=tuple(
-                row.uptime_percent
-                for row in started
-                if row.uptime_percent is not None and not math.isnan(row.uptime_percent)
-            ),
-            alerts=tuple(row.alerts for row in started),
-        )
+        return Kpis.of(environment, since, self.deployments(environment, since))
+
+    @property
+    def _p(self) -> str:
+        assert self._database is not None
+        return self._database.placeholder
 
     @contextmanager
-    def _transaction(self, doing: str) -> Iterator[Connection]:
-        if self._engine is None:
+    def _transaction(self, doing: str) -> Iterator[Any]:
+        if self._database is None:
             self.prepare()
-        assert self._engine is not None
-        with self._errors(doing), self._engine.begin() as connection:
-            yield connection
-
-    @contextmanager
-    def _errors(self, doing: str) -> Iterator[None]:
+        database = self._database
+        assert database is not None
+        errors = database.errors()
         try:
-            yield
-        except SQLAlchemyError as exc:
-            cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            # `with connection` commits, or rolls back on an exception; closing() closes it.
+            with closing(database.connect()) as connection, connection:
+                cursor = connection.cursor()
+                try:
+                    yield cursor
+                finally:
+                    cursor.close()
+        except errors as exc:
+            lines = str(exc).strip().splitlines() or [type(exc).__name__]
             raise HistoryError(
                 self.masker(
-                    f"cannot {doing} the deployment history {self.url}: {cause}; check "
+                    f"cannot {doing} the deployment history {self.url}: {lines[0]}; check "
                     "[deploy] history_url (or --history-url) and that the database is reachable"
                 )
             ) from None
@@ -372,7 +294,7 @@ def since_timestamp(seconds: float | None, now: float | None = None) -> float | 
     return None if seconds is None else (now if now is not None else time.time()) - seconds
 
 
-def _deployment(row: sa.RowMapping) -> Deployment:
+def _deployment(row: Mapping[str, Any]) -> Deployment:
     metrics = json.loads(row["metrics"]) if row["metrics"] else None
     return Deployment(
         deploy_id=row["deploy_id"],

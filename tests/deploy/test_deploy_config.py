@@ -57,7 +57,7 @@ def deploy(project: Path, toml: str, *args: str) -> int:
         (
             QA.format(extra='credentials.admin = { username = "a", password = "${QA_UNSET}" }'),
             ["--env", "qa"],
-            "*password uses ${QA_UNSET}, which is not set; export QA_UNSET*",
+            "*password uses ${QA_UNSET}, which is not set*; export QA_UNSET*",
         ),
         (
             '[environments.local]\nlaunch = "reference"\n',

@@ -26,6 +26,7 @@ from pytest_deploygate.config import (
     read_document,
     schema,
 )
+from pytest_deploygate.deploy.settings import DeploySettings
 from pytest_deploygate.load.config import LoadSettings
 
 PACKAGE = Path(__file__).resolve().parents[2] / "pytest_deploygate"
@@ -51,8 +52,9 @@ DERIVED = {
         (Preflight, schema.PREFLIGHT),
         (LoadSettings, schema.LOAD),
         (DatabaseSettings, schema.DATABASE_RELEASE),
+        (DeploySettings, schema.DEPLOY),
     ],
-    ids=["api", "security", "database", "preflight", "load", "database-release"],
+    ids=["api", "security", "database", "preflight", "load", "database-release", "deploy"],
 )
 def test_every_field_a_part_reads_is_a_schema_key_and_back(typed: type, section: dict) -> None:
     fields = {f.name for f in dataclasses.fields(typed)} - DERIVED
