@@ -121,3 +121,7 @@ def test_without_the_reference_extra_local_is_one_line_naming_it(
     assert collected.returncode == 0, collected.stdout[-3000:]
     assert "needs the browser extra" in collected.stdout
     assert 'pip install "pytest-deploygate[browser]"' in collected.stdout
+    # and the deployment history (SQLite, the standard library's) works without any extra
+    history = core.run("deploygate", "history", "--env", "local", "--json")
+    assert history.returncode == 0, history.stderr
+    assert '"deployments": []' in history.stdout
