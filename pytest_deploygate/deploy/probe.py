@@ -10,8 +10,9 @@ What it measures, and to what resolution:
 - an outage runs from the start of its first failed round to the start of the next up round
   (or to the end of probing), so an outage's length is exact to about one ``interval``: a
   refusal window of D seconds measures between D - interval and D + interval.
-The probe is bounded twice: it stops itself after ``max_duration`` seconds and ``max_rounds``
-rounds, whichever comes first, and ``stop()`` waits at most one request timeout per target.
+The probe is bounded twice: it stops itself after ``max_duration`` seconds or ``max_rounds``
+rounds (by default one round beyond the time limit, a backstop), and ``stop()`` waits at most
+one request timeout per target.
 """
 
 from __future__ import annotations
@@ -176,7 +177,8 @@ class AvailabilityProbe:
 
     def _run(self) -> None:
         limits = httpx.Limits(max_keepalive_connections=0)  # a new connection per request
-        max_rounds = self.max_rounds or int(self.max_duration / self.interval) + 1
+        # The time limit ends a probe; the round limit is a backstop one round beyond it.
+        max_rounds = self.max_rounds or int(self.max_duration / self.interval) + 2
         with httpx.Client(
             base_url=self.base_url, timeout=self.timeout, limits=limits, follow_redirects=False
         ) as client:
@@ -192,7 +194,7 @@ class AvailabilityProbe:
                 now = time.monotonic()
                 if tick < now:
                     tick += ((now - tick) // self.interval + 1) * self.interval
-                if tick - self._started >= self.max_duration:
+                if tick - self._started >= self.max_duration - self.interval / 1000:
                     self._end_reason = "time limit"
                     break
                 if self._stop.wait(tick - now):

@@ -90,8 +90,3 @@ class DeploySettings:
                 f'{where}: verify is empty; give a -m expression such as "smoke"'
             )
         return self
-
-    @property
-    def max_probes(self) -> int:
-        """The most probe rounds one deploy may take (its time bound, in rounds)."""
-        return int(self.probe_max_duration / self.probe_interval) + 1
