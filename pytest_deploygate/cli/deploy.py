@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
@@ -21,12 +22,15 @@ from pytest_deploygate.alerting.state import AlertStateError
 from pytest_deploygate.cli.context import DeployContext, add_history_arguments
 from pytest_deploygate.config import DeployGateConfigError
 from pytest_deploygate.deploy.baseline import choose_baseline
-from pytest_deploygate.deploy.history import HistoryError
+from pytest_deploygate.deploy.history import HistoryError, HistoryStore
+from pytest_deploygate.deploy.kpis import Kpis
 from pytest_deploygate.deploy.notify import DeployAlerts
-from pytest_deploygate.deploy.record import USAGE_ERROR, write_record
+from pytest_deploygate.deploy.record import USAGE_ERROR, DeployRecord, write_record
 from pytest_deploygate.deploy.runner import DeployPlan, run_deploy
 from pytest_deploygate.deploy.verify import VerifyPlan
 from pytest_deploygate.gates.outcome import thresholds_of
+from pytest_deploygate.monitoring.exposition import render, samples_from_deploy
+from pytest_deploygate.monitoring.publish import publish
 
 HELP = (
     "run your deploy command with health checks, availability probing, verification and "
@@ -156,6 +160,7 @@ def run(args: argparse.Namespace, out: Callable[[str], None] = print) -> int:
         write_record(args.json, record.as_dict(masker))
     try:
         store.append(record)
+        _publish(context, store, record, out)
     except HistoryError as exc:  # the deploy happened; its verdict stands, the record is above
         print(f"deploygate deploy: {exc}", file=sys.stderr)
     finally:
@@ -167,6 +172,35 @@ def run(args: argparse.Namespace, out: Callable[[str], None] = print) -> int:
     if args.json is not None:
         out(f"  record       {args.json}")
     return record.exit_code
+
+
+#: The window of the KPIs published to the team's monitoring after each deploy.
+KPI_WINDOW_S = 30 * 86400.0
+
+
+def _publish(
+    context: DeployContext, store: HistoryStore, record: DeployRecord, out: Callable[[str], None]
+) -> None:
+    """The deploy and the environment's KPIs to [metrics] (textfile/Pushgateway), if set."""
+    env = context.env
+    if not env.metrics.enabled:
+        return
+    since = time.time() - KPI_WINDOW_S
+    kpis = Kpis.of(env.name, since, store.deployments(env.name, since)).metrics()
+    availability = record.availability
+    samples = samples_from_deploy(
+        record.result,
+        record.duration_s,
+        availability.uptime_percent if availability else None,
+        availability.longest_outage_s if availability else None,
+        kpis,
+    )
+    exposition = render(samples, {"environment": env.name, "deploy_id": record.id})
+    published = publish(
+        exposition, env.metrics, env.name, context.path.parent, context.masker, source="deploy"
+    )
+    for line in (*published.written, *published.failed):
+        out(context.masker(f"deploygate deploy: metrics: {line}"))
 
 
 def _plan(args: argparse.Namespace, context: DeployContext, command: list[str]) -> DeployPlan:

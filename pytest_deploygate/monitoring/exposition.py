@@ -17,7 +17,7 @@ from typing import Any
 
 PREFIX = "deploygate_"
 _INVALID = re.compile(r"[^a-zA-Z0-9_]")
-_HELP = {
+_HELP: dict[str, str] = {
     "run_passed": "1 when the run passed: every test and every gate",
     "gates_passed": "1 when every measured gate passed",
     "gate_breached": "1 when the gate breached, 0 when it passed (absent: not measured)",
@@ -25,7 +25,18 @@ _HELP = {
     "tests": "tests of the run by outcome",
     "run_duration_seconds": "wall time of the run",
     "run_timestamp_seconds": "when the run finished (Unix time)",
+    "deploy_last_success": "1 when the last deploy was deployed and verified",
+    "deploy_last_rolled_back": "1 when the last deploy was rolled back (and the rollback verified)",
+    "deploy_last_duration_seconds": "wall time of the last deploy",
+    "deploy_last_uptime_percent": "availability probed during the last deploy",
+    "deploy_last_longest_outage_seconds": "longest outage probed during the last deploy",
+    "health_overall": "0 healthy, 1 degraded, 2 unhealthy",
+    "health_status": "per component: 0 healthy, 1 degraded, 2 unhealthy",
 }
+
+
+#: The names of the samples that are not gate metrics (without the prefix).
+FIXED_NAMES = tuple(_HELP)
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,38 @@ def samples_from_gates(document: Mapping[str, Any], finished: float) -> list[Sam
         if gate.get("verdict") in ("pass", "fail"):
             breached = float(gate["verdict"] == "fail")
             samples.append(Sample(metric_name("gate_breached"), breached, labels))
+    return samples
+
+
+def samples_from_deploy(
+    result: str,
+    duration_s: float,
+    uptime_percent: float | None,
+    longest_outage_s: float | None,
+    kpis: Mapping[str, float],
+) -> list[Sample]:
+    """The last deploy (its result, duration, availability) and the history's KPIs."""
+    samples = [
+        Sample(metric_name("deploy_last_success"), float(result == "deployed")),
+        Sample(metric_name("deploy_last_rolled_back"), float(result == "rolled_back")),
+        Sample(metric_name("deploy_last_duration_seconds"), duration_s),
+    ]
+    if uptime_percent is not None:
+        samples.append(Sample(metric_name("deploy_last_uptime_percent"), uptime_percent))
+    if longest_outage_s is not None:
+        samples.append(Sample(metric_name("deploy_last_longest_outage_seconds"), longest_outage_s))
+    for name, value in sorted(kpis.items()):
+        samples.append(Sample(metric_name(name), value, help=f"deployment KPI {name}"))
+    return samples
+
+
+def samples_from_health(statuses: Mapping[str, int], overall: int) -> list[Sample]:
+    """A health check: 0 healthy, 1 degraded, 2 unhealthy, overall and per component."""
+    samples = [Sample(metric_name("health_overall"), float(overall))]
+    for component, status in sorted(statuses.items()):
+        samples.append(
+            Sample(metric_name("health_status"), float(status), {"component": component})
+        )
     return samples
 
 

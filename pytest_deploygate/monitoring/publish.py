@@ -31,19 +31,27 @@ def publish(
     environment: str,
     base_dir: Path,
     mask: Callable[[str], str] = str,
+    source: str = "run",
 ) -> PublishResult:
-    """Write the textfile and push to the Pushgateway, as configured."""
+    """Write the textfile and push to the Pushgateway, as configured.
+
+    ``source`` (``run``, ``deploy``, ``health``) keeps each producer's samples apart: its own
+    Pushgateway group, and its own textfile (``<name>-<source>.prom`` beside a run's ``<name>``),
+    since a push or a textfile replaces everything that was there.
+    """
     result = PublishResult()
     if settings.textfile:
         path = Path(settings.textfile)
         path = path if path.is_absolute() else base_dir / path
+        if source != "run":
+            path = path.with_name(f"{path.stem}-{source}{path.suffix}")
         try:
             write_textfile(path, exposition)
             result.written.append(f"wrote {path}")
         except OSError as exc:
             result.failed.append(f"could not write {path} ({exc.strerror}); fix [metrics] textfile")
     if settings.pushgateway:
-        url = group_url(settings.pushgateway, settings.job, environment)
+        url = group_url(settings.pushgateway, settings.job, environment, source)
         problem = push(url, exposition, settings.timeout_seconds)
         if problem:
             result.failed.append(mask(f"push to {url} failed ({problem}); the run is unchanged"))
@@ -65,10 +73,13 @@ def write_textfile(path: Path, exposition: str) -> None:
         raise
 
 
-def group_url(base: str, job: str, environment: str) -> str:
-    """The Pushgateway grouping key: one group per job and environment (latest run wins)."""
-    job, environment = quote(job, safe=""), quote(environment, safe="")
-    return f"{base.rstrip('/')}/metrics/job/{job}/environment/{environment}"
+def group_url(base: str, job: str, environment: str, source: str = "run") -> str:
+    """The Pushgateway grouping key: one group per job, environment and source (latest wins)."""
+    parts = "/".join(
+        f"{key}/{quote(value, safe='')}"
+        for key, value in (("job", job), ("environment", environment), ("source", source))
+    )
+    return f"{base.rstrip('/')}/metrics/{parts}"
 
 
 def push(url: str, exposition: str, timeout: float) -> str:

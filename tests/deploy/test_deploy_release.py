@@ -30,6 +30,7 @@ from deploy_support import (
     supervised_platform,
     webhook_receiver,
 )
+from prometheus_client.parser import text_string_to_metric_families
 
 SECRET = "Qa-Deploy-Token-5521"
 ALERTS = """
@@ -42,6 +43,9 @@ ALERTS = """
 [environments.qa.credentials.admin]
 username = "admin@test.com"
 password = "${{QA_DEPLOY_TOKEN}}"
+
+[metrics]
+textfile = "metrics/deploygate.prom"
 
 [alerts.channels.ops]
 type = "webhook"
@@ -242,6 +246,24 @@ def test_history_counts_every_deploy_and_computes_the_kpis(scenario: Scenario) -
     assert "KPIs: 4 deployment(s): 1 deployed, 1 rolled back, 1 failed, 1 refused before start" in (
         scenario.runs["history-text"].stdout
     )
+
+
+def test_each_deploy_publishes_its_result_and_the_kpis_for_monitoring(
+    scenario: Scenario,
+) -> None:
+    # The deploys' own textfile, beside the verification runs' (each producer has its own).
+    exposition = (scenario.folder / "metrics" / "deploygate-deploy.prom").read_text()
+    samples = {
+        sample.name: (sample.labels, sample.value)
+        for family in text_string_to_metric_families(exposition)
+        for sample in family.samples
+    }
+    labels, value = samples["deploygate_deploy_success_rate"]
+    assert value == pytest.approx(100 / 3, abs=0.001) and labels["environment"] == "qa"
+    assert samples["deploygate_deploy_rollback_rate"][1] == pytest.approx(200 / 3, abs=0.001)
+    assert samples["deploygate_deploy_last_success"][1] == 0.0  # the last one was refused
+    assert (scenario.folder / "metrics" / "deploygate.prom").is_file()  # a verification run's
+    assert SECRET not in exposition
 
 
 def test_gate_history_evaluates_the_kpis_as_gates(scenario: Scenario) -> None:

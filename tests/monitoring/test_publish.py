@@ -62,11 +62,19 @@ def test_a_run_pushes_its_group_to_a_real_pushgateway(
         scraped = httpx.get(f"{url}/metrics", timeout=5).text
 
     assert result.ret == 0
-    result.stdout.fnmatch_lines(["metrics: pushed to ***/metrics/job/gates/environment/staging"])
+    result.stdout.fnmatch_lines(
+        ["metrics: pushed to ***/metrics/job/gates/environment/staging/source/run"]
+    )
     assert url not in result.stdout.str()  # an interpolated value is a secret
     labels, value = samples(scraped)["deploygate_page_load_ms"]
     assert value == 812.5
-    assert labels == {"job": "gates", "environment": "staging", "run_id": "r8", "instance": ""}
+    assert labels == {
+        "job": "gates",
+        "environment": "staging",
+        "source": "run",
+        "run_id": "r8",
+        "instance": "",
+    }
 
 
 def test_a_dead_pushgateway_is_one_line_and_the_run_keeps_its_result(
@@ -82,6 +90,9 @@ def test_a_dead_pushgateway_is_one_line_and_the_run_keeps_its_result(
         result = inner_session.run_sub(pytester, "--env=staging", "--no-preflight")
 
     assert result.ret == 0
-    result.stdout.fnmatch_lines(["metrics: push to http://127.0.0.1:*/metrics/job/deploygate/"
-                                 "environment/staging failed (ConnectError: *); the run is "
-                                 "unchanged"])  # fmt: skip
+    result.stdout.fnmatch_lines(
+        [
+            "metrics: push to http://127.0.0.1:*/metrics/job/deploygate/environment/staging/"
+            "source/run failed (ConnectError: *); the run is unchanged"
+        ]
+    )
