@@ -55,7 +55,8 @@ def latest(history: Path) -> Snapshot | None:
 def describe(label: str, target_users: int, snapshot: Snapshot | None, left_s: float) -> str:
     """One progress line: ``load: 8/10 users, 143.2 req/s, p95 45 ms, 0.00 % errors, 12 s left``."""
     left = f"{max(0, math.ceil(left_s))} s left"
-    if snapshot is None:
+    # Locust writes a row before its first user spawns: nothing to show yet.
+    if snapshot is None or (snapshot.users == 0 and snapshot.requests == 0):
         return f"{label}: starting {target_users} users, {left}"
     p95 = "-" if math.isnan(snapshot.p95_ms) else f"{snapshot.p95_ms:g} ms"
     return (

@@ -82,6 +82,8 @@ def test_the_latest_aggregated_row_of_locusts_history_is_read(tmp_path: Path) ->
     assert (
         describe("stress step 2/4", 6, None, 10) == "stress step 2/4: starting 6 users, 10 s left"
     )
+    before_the_first_user = Snapshot(users=0, rps=0.0, p95_ms=float("nan"), requests=0, failures=0)
+    assert describe("load", 3, before_the_first_user, 5) == "load: starting 3 users, 5 s left"
 
 
 @pytest.fixture
