@@ -119,11 +119,14 @@ def read_result(
     users: int,
     duration_s: float,
     html_report: Path | None = None,
+    errors_json: Path | None = None,
 ) -> LoadResult:
-    """Read Locust's ``--json-file`` output (final, per request name) and its failures CSV.
+    """Read Locust's ``--json-file`` output (final, per request name) and its failures.
 
-    The JSON is written at shutdown and is complete; the CSVs are rewritten once a second and may
-    miss the last second, so they serve only for the failure messages. RPS is over the run time.
+    The JSON is written at shutdown and is complete. The failures come from ``errors_json``
+    (written at exit by the ``--dg-errors-file`` listener, complete) when it exists, else from
+    the failures CSV, which Locust rewrites once a second and so may miss the last second (a
+    custom locustfile that does not import our arguments module). RPS is over the run time.
     """
     entries: list[dict[str, Any]] = json.loads(json_file.read_text(encoding="utf-8"))
     pooled: Counter[int] = Counter()
@@ -162,10 +165,20 @@ def read_result(
         rps=requests / duration_s if duration_s > 0 else 0.0,
         duration_s=duration_s,
         endpoints=tuple(sorted(endpoints, key=lambda e: (e.name, e.method))),
-        errors=tuple(read_failures(failures_csv)) if failures_csv else (),
+        errors=tuple(read_errors(errors_json, failures_csv)),
         html_report=html_report,
         artifacts=json_file.parent,
     )
+
+
+def read_errors(errors_json: Path | None, failures_csv: Path | None) -> Iterable[str]:
+    """The final failures when the locustfile wrote them at exit, else the CSV's."""
+    if errors_json is not None and errors_json.is_file():
+        rows = json.loads(errors_json.read_text(encoding="utf-8"))
+        return [
+            f"{row['name']}: {_unwrap(str(row['error']))} (x{row['occurrences']})" for row in rows
+        ]
+    return read_failures(failures_csv) if failures_csv else []
 
 
 def read_failures(failures_csv: Path) -> Iterable[str]:

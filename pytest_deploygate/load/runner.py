@@ -61,6 +61,10 @@ class Artifacts:
         return self.directory / f"{self.name}_failures.csv"
 
     @property
+    def errors_json(self) -> Path:
+        return self.directory / f"{self.name}_errors.json"
+
+    @property
     def log(self) -> Path:
         return self.directory / f"{self.name}.log"
 
@@ -96,6 +100,7 @@ def locust_command(run: LoadRun, artifacts: Artifacts) -> list[str]:
         "--dg-think-min": f"{run.think_time[0]:g}",
         "--dg-think-max": f"{run.think_time[1]:g}",
         "--dg-run-id": run.run_id,
+        "--dg-errors-file": str(artifacts.errors_json),
     }
     command = [*locust_executable(), "--headless", "--only-summary"]
     for flag, value in options.items():
@@ -135,7 +140,7 @@ def run_locust(
     ``on_tick(elapsed_seconds)`` is called about once a second while Locust runs (progress).
     """
     artifacts.directory.mkdir(parents=True, exist_ok=True)
-    for stale in (artifacts.json, artifacts.failures_csv):
+    for stale in (artifacts.json, artifacts.failures_csv, artifacts.errors_json):
         stale.unlink(missing_ok=True)
     command = locust_command(run, artifacts)
     with artifacts.output.open("wb") as output:
@@ -164,7 +169,12 @@ def run_locust(
             f"log: {artifacts.log}" + _tail(artifacts)
         )
     return read_result(
-        artifacts.json, artifacts.failures_csv, run.users, run.run_seconds, artifacts.html
+        artifacts.json,
+        artifacts.failures_csv,
+        run.users,
+        run.run_seconds,
+        artifacts.html,
+        errors_json=artifacts.errors_json,
     )
 
 

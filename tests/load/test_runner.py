@@ -59,6 +59,9 @@ def test_failed_requests_count_as_errors_and_are_named(stub: BookingStub, tmp_pa
     result = _run(stub, tmp_path, think_time=(0.0, 0.02))
     assert result.failures > 0 and result.error_rate > 0, result.summary()
     assert any("POST bookings: booking answered 500" in e for e in result.errors), result.errors
+    # ... read from what the locustfile wrote at exit, not from the CSV Locust rewrites once a
+    # second (it missed every failure of a short run that ended between two rewrites)
+    assert "booking answered 500" in (tmp_path / "run_errors.json").read_text()
 
 
 def test_a_slow_platform_shows_in_the_percentiles(stub: BookingStub, tmp_path: Path) -> None:
