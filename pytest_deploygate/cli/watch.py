@@ -17,6 +17,7 @@ from pytest_deploygate.alerting.rules import AlertConfigError, parse_duration
 from pytest_deploygate.alerting.state import AlertStateError
 from pytest_deploygate.alerting.watch import STATUS_NAMES, WatchResult, health_probe, watch
 from pytest_deploygate.cli.common import CONFIG_ERROR, FAILED, UNHEALTHY, load
+from pytest_deploygate.cli.metrics import publish_health
 from pytest_deploygate.config import DeployGateConfigError, Environment
 from pytest_deploygate.deploy.history import HistoryError, HistoryStore
 from pytest_deploygate.masking import Masker
@@ -120,6 +121,12 @@ def run_watch_command(
     try:
         probe = health_probe(env)
         show = _json_line if args.json else _text_line
+        publisher = _Publisher(env, loaded.source.parent, masker)
+
+        def on_report(metrics: Mapping[str, float], report: AlertReport) -> None:
+            out(masker(show(metrics, report, manager)))
+            publisher(metrics)
+
         result = watch(
             manager,
             probe,
@@ -128,7 +135,7 @@ def run_watch_command(
             count=args.count,
             duration=duration,
             clock=clock,
-            on_report=lambda metrics, report: out(masker(show(metrics, report, manager))),
+            on_report=on_report,
         )
     finally:
         if launched is not None:
@@ -136,6 +143,24 @@ def run_watch_command(
     if history is not None:
         _count_against_deploy(history, env.name, result, out)
     return EXIT_FIRING if result.firing else 0
+
+
+class _Publisher:
+    """Each round's health to [metrics]; on stderr (stdout may be one JSON document per round)
+    where it went once, and every failure."""
+
+    def __init__(self, env: Environment, base_dir: Path, masker: Masker) -> None:
+        self._env, self._base_dir, self._masker = env, base_dir, masker
+        self._told = False
+
+    def __call__(self, metrics: Mapping[str, float]) -> None:
+        published = publish_health(self._env, self._base_dir, metrics, self._masker)
+        if published is None:
+            return
+        lines = [*([] if self._told else published.written), *published.failed]
+        self._told = True
+        for line in lines:
+            print(f"deploygate watch: metrics: {line}", file=sys.stderr)
 
 
 def _history(
