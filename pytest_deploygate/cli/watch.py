@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -21,6 +22,7 @@ from pytest_deploygate.cli.metrics import publish_health
 from pytest_deploygate.config import DeployGateConfigError, Environment
 from pytest_deploygate.deploy.history import HistoryError, HistoryStore
 from pytest_deploygate.masking import Masker
+from pytest_deploygate.progress import for_stream
 
 HELP = "poll an environment's health and evaluate alert rules, a bounded number of times"
 # Exit statuses: 0 nothing firing at the end, 1 an alert still firing; the rest as the
@@ -122,10 +124,28 @@ def run_watch_command(
         probe = health_probe(env)
         show = _json_line if args.json else _text_line
         publisher = _Publisher(env, loaded.source.parent, masker)
+        # On stderr: stdout stays one line (or JSON document) per poll.
+        progress = for_stream(mask=masker, clock=manager.clock.now)
+        firing: list[int] = [0]
+        started = manager.clock.now()
 
         def on_report(metrics: Mapping[str, float], report: AlertReport) -> None:
+            progress.clear()
             out(masker(show(metrics, report, manager)))
             publisher(metrics)
+            firing[0] = len(report.firing)
+
+        def waiting(polls: int, next_s: float) -> None:
+            left = (
+                ""
+                if duration is None
+                else f", {_s(duration - (manager.clock.now() - started))} left"
+            )
+            of = "" if args.count is None else f" of {args.count}"
+            progress.update(
+                f"watch {env.name}: {polls}{of} poll(s) done, {firing[0]} alert(s) firing, "
+                f"next poll in {_s(next_s)}{left}"
+            )
 
         result = watch(
             manager,
@@ -136,7 +156,9 @@ def run_watch_command(
             duration=duration,
             clock=clock,
             on_report=on_report,
+            waiting=waiting,
         )
+        progress.clear()
     finally:
         if launched is not None:
             launched.stop()
@@ -161,6 +183,10 @@ class _Publisher:
         self._told = True
         for line in lines:
             print(f"deploygate watch: metrics: {line}", file=sys.stderr)
+
+
+def _s(seconds: float) -> str:
+    return f"{max(0, math.ceil(seconds))} s"
 
 
 def _history(
