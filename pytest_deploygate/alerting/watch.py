@@ -111,10 +111,8 @@ def watch(
         if waiting is None:
             clock.sleep(interval)
             continue
-        remaining = interval
-        while remaining > 0:
+        deadline = clock.now() + interval
+        while (remaining := deadline - clock.now()) > 0:
             waiting(len(reports), remaining)
-            step = min(remaining, WAIT_SLICE_S)
-            clock.sleep(step)
-            remaining -= step
+            clock.sleep(min(remaining, WAIT_SLICE_S))
     return WatchResult(tuple(reports))
