@@ -6,6 +6,7 @@ after the other, ``--rounds`` times; the medians are printed as one JSON documen
 must not be slower than bare Locust: ``harness_vs_locust_rps`` near 1.0. Throughput is requests
 completed over the run time and p95 is Locust's own percentile, for both Locust runs; wrk's are
 its own (``latency:percentile(95)``). ``wall_s`` includes start-up and report writing.
+What progress reporting costs is measured on its own, on/off in pairs: progress_overhead.py.
 
     .venv/bin/python benchmarks/load_driver.py [--users 10] [--duration 5] [--rounds 2]
 """
@@ -13,7 +14,6 @@ its own (``latency:percentile(95)``). ``wall_s`` includes start-up and report wr
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import shutil
@@ -29,10 +29,8 @@ from typing import Any
 import httpx
 
 from pytest_deploygate.load.config import LoadRun
-from pytest_deploygate.load.progress import describe, history_path, latest
 from pytest_deploygate.load.results import read_result
 from pytest_deploygate.load.runner import Artifacts, locust_executable, run_locust
-from pytest_deploygate.progress import Progress
 
 HERE = Path(__file__).resolve().parent
 LOCUSTFILE = HERE / "locustfile_one_endpoint.py"
@@ -83,27 +81,13 @@ def start_platform(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("the reference platform did not start: " + " | ".join(tail))
 
 
-def harness(
-    url: str, users: int, duration: int, workdir: Path, progress: bool = False
-) -> dict[str, float]:
+def harness(url: str, users: int, duration: int, workdir: Path) -> dict[str, float]:
     run = LoadRun(host=url, users=users, duration=duration, locustfile=LOCUSTFILE, stop_timeout=0)
     artifacts = Artifacts(workdir / "harness", "run")
-    on_tick = None
-    if progress:  # what the pytest harness does each second: read Locust's history, write a line
-        shown = Progress(io.StringIO().write, live=True, interval=0)
-        history = history_path(artifacts.csv_prefix)
-
-        def on_tick(elapsed: float) -> None:
-            shown.update(describe("load", users, latest(history), duration - elapsed))
-
     started = time.monotonic()
-    result = run_locust(run, artifacts, on_tick=on_tick)
+    result = run_locust(run, artifacts)
     return {"rps": result.rps, "p95_ms": result.p95_ms, "requests": result.requests,
             "failures": result.failures, "wall_s": time.monotonic() - started}  # fmt: skip
-
-
-def harness_with_progress(url: str, users: int, duration: int, workdir: Path) -> dict[str, float]:
-    return harness(url, users, duration, workdir, progress=True)
 
 
 def bare_locust(url: str, users: int, duration: int, workdir: Path) -> dict[str, float]:
@@ -152,16 +136,12 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="deploygate-load-bench-"))
     platform, url = start_platform(workdir)
     runs: dict[str, list[dict[str, float]]] = {
-        "harness": [], "harness_progress": [], "locust": [], "wrk": []
+        "harness": [], "locust": [], "wrk": []
     }  # fmt: skip
     try:
         for round_number in range(args.rounds):
             # Interleave and swap the order each round, so drift on a shared machine hits both.
-            order = [
-                ("harness", harness),
-                ("harness_progress", harness_with_progress),
-                ("locust", bare_locust),
-            ]
+            order = [("harness", harness), ("locust", bare_locust)]
             for name, tool in order if round_number % 2 == 0 else order[::-1]:
                 runs[name].append(tool(url, args.users, args.duration, workdir))
             measured = wrk(url, args.users, args.duration, workdir)
@@ -180,10 +160,6 @@ def main() -> None:
         "tools": tools,
         "rps_each_round": {name: [round(r["rps"], 1) for r in rs] for name, rs in runs.items()},
         "harness_vs_locust_rps": round(ratio, 3),
-        # Progress reporting (issue 19): its cost in throughput, target < 1 %.
-        "progress_cost_percent": round(
-            100 * (1 - tools["harness_progress"]["rps"] / tools["harness"]["rps"]), 2
-        ) if tools["harness"]["rps"] else None,
         "harness_not_slower": ratio >= 0.95,  # within 5 %: the run-to-run noise of one machine
     }, indent=2))  # fmt: skip
 

@@ -30,6 +30,8 @@ STATUS_LEVELS: dict[str, float] = {
 STATUS_NAMES = {0.0: "healthy", 1.0: "degraded", 2.0: "unhealthy"}
 
 MetricsProbe = Callable[[], Mapping[str, float]]
+#: The longest single sleep between polls when someone is shown the wait (progress lines).
+WAIT_SLICE_S = 1.0
 
 
 def health_metrics(document: Mapping[str, Any]) -> dict[str, float]:
@@ -87,8 +89,10 @@ def watch(
     duration: float | None = None,
     clock: Clock | None = None,
     on_report: Callable[[Mapping[str, float], AlertReport], None] | None = None,
+    waiting: Callable[[int, float], None] | None = None,
 ) -> WatchResult:
-    """Probe, evaluate, wait ``interval``; stop after ``count`` rounds or ``duration`` seconds."""
+    """Probe, evaluate, wait ``interval``; stop after ``count`` rounds or ``duration`` seconds.
+    ``waiting(polls_done, seconds_to_next)`` is called at least every second of a wait."""
     if count is None and duration is None:
         raise ValueError("watch needs a count or a duration, so that it ends")
     clock = clock or manager.clock
@@ -104,5 +108,11 @@ def watch(
             break
         if duration is not None and clock.now() + interval - start > duration:
             break
-        clock.sleep(interval)
+        if waiting is None:
+            clock.sleep(interval)
+            continue
+        deadline = clock.now() + interval
+        while (remaining := deadline - clock.now()) > 0:
+            waiting(len(reports), remaining)
+            clock.sleep(min(remaining, WAIT_SLICE_S))
     return WatchResult(tuple(reports))

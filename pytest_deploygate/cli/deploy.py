@@ -25,12 +25,14 @@ from pytest_deploygate.deploy.baseline import choose_baseline
 from pytest_deploygate.deploy.history import HistoryError, HistoryStore
 from pytest_deploygate.deploy.kpis import Kpis
 from pytest_deploygate.deploy.notify import DeployAlerts
+from pytest_deploygate.deploy.progress import DeployProgress
 from pytest_deploygate.deploy.record import USAGE_ERROR, DeployRecord, write_record
 from pytest_deploygate.deploy.runner import DeployPlan, run_deploy
 from pytest_deploygate.deploy.verify import VerifyPlan
 from pytest_deploygate.gates.outcome import thresholds_of
 from pytest_deploygate.monitoring.exposition import render, samples_from_deploy
 from pytest_deploygate.monitoring.publish import publish
+from pytest_deploygate.progress import stream_writer
 
 HELP = (
     "run your deploy command with health checks, availability probing, verification and "
@@ -153,7 +155,10 @@ def run(args: argparse.Namespace, out: Callable[[str], None] = print) -> int:
         plan = replace(plan, baseline=chosen.path)
 
     masker = context.masker
-    record = run_deploy(plan, alerts, lambda line: out(masker(f"deploygate deploy: {line}")))
+    progress = DeployProgress(context.env.name, *stream_writer(mask=masker))
+    record = run_deploy(
+        plan, alerts, lambda line: out(masker(f"deploygate deploy: {line}")), progress
+    )
     record.baseline = chosen.source if chosen is not None else None
     record.notices = alerts.announce(record)
     if args.json is not None:

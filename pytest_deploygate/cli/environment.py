@@ -66,9 +66,13 @@ def check_env(args: argparse.Namespace) -> int:
 
 def health(args: argparse.Namespace) -> int:
     """Health of the environment: database, API endpoints, external services; exit 0/1/2."""
+    from pytest_deploygate.alerting.watch import health_metrics
+    from pytest_deploygate.cli.metrics import publish_health
     from pytest_deploygate.health import check_health, wait_for_health
+    from pytest_deploygate.masking import Masker
 
-    env = load(args).environment
+    loaded = load(args)
+    env = loaded.environment
     launched = None
     if env.is_local:
         from pytest_deploygate.session.launch import boot
@@ -85,6 +89,13 @@ def health(args: argparse.Namespace) -> int:
         if launched is not None:
             launched.stop()
     print(json.dumps(report.health_json(), indent=2) if args.json else report.table())
+    published = publish_health(
+        env, loaded.source.parent, health_metrics(report.health_json()), Masker(env.secrets)
+    )
+    if published is not None:
+        # stderr: stdout stays the table or the JSON document a pipeline parses.
+        for line in (*published.written, *published.failed):
+            print(f"deploygate health: metrics: {line}", file=sys.stderr)
     return report.exit_code
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -17,9 +18,11 @@ from pytest_deploygate.alerting.rules import AlertConfigError, parse_duration
 from pytest_deploygate.alerting.state import AlertStateError
 from pytest_deploygate.alerting.watch import STATUS_NAMES, WatchResult, health_probe, watch
 from pytest_deploygate.cli.common import CONFIG_ERROR, FAILED, UNHEALTHY, load
+from pytest_deploygate.cli.metrics import publish_health
 from pytest_deploygate.config import DeployGateConfigError, Environment
 from pytest_deploygate.deploy.history import HistoryError, HistoryStore
 from pytest_deploygate.masking import Masker
+from pytest_deploygate.progress import for_stream
 
 HELP = "poll an environment's health and evaluate alert rules, a bounded number of times"
 # Exit statuses: 0 nothing firing at the end, 1 an alert still firing; the rest as the
@@ -120,6 +123,30 @@ def run_watch_command(
     try:
         probe = health_probe(env)
         show = _json_line if args.json else _text_line
+        publisher = _Publisher(env, loaded.source.parent, masker)
+        # On stderr: stdout stays one line (or JSON document) per poll.
+        progress = for_stream(mask=masker, clock=manager.clock.now)
+        firing: list[int] = [0]
+        started = manager.clock.now()
+
+        def on_report(metrics: Mapping[str, float], report: AlertReport) -> None:
+            progress.clear()
+            out(masker(show(metrics, report, manager)))
+            publisher(metrics)
+            firing[0] = len(report.firing)
+
+        def waiting(polls: int, next_s: float) -> None:
+            left = (
+                ""
+                if duration is None
+                else f", {_s(duration - (manager.clock.now() - started))} left"
+            )
+            of = "" if args.count is None else f" of {args.count}"
+            progress.update(
+                f"watch {env.name}: {polls}{of} poll(s) done, {firing[0]} alert(s) firing, "
+                f"next poll in {_s(next_s)}{left}"
+            )
+
         result = watch(
             manager,
             probe,
@@ -128,14 +155,38 @@ def run_watch_command(
             count=args.count,
             duration=duration,
             clock=clock,
-            on_report=lambda metrics, report: out(masker(show(metrics, report, manager))),
+            on_report=on_report,
+            waiting=waiting,
         )
+        progress.clear()
     finally:
         if launched is not None:
             launched.stop()
     if history is not None:
         _count_against_deploy(history, env.name, result, out)
     return EXIT_FIRING if result.firing else 0
+
+
+class _Publisher:
+    """Each round's health to [metrics]; on stderr (stdout may be one JSON document per round)
+    where it went once, and every failure."""
+
+    def __init__(self, env: Environment, base_dir: Path, masker: Masker) -> None:
+        self._env, self._base_dir, self._masker = env, base_dir, masker
+        self._told = False
+
+    def __call__(self, metrics: Mapping[str, float]) -> None:
+        published = publish_health(self._env, self._base_dir, metrics, self._masker)
+        if published is None:
+            return
+        lines = [*([] if self._told else published.written), *published.failed]
+        self._told = True
+        for line in lines:
+            print(f"deploygate watch: metrics: {line}", file=sys.stderr)
+
+
+def _s(seconds: float) -> str:
+    return f"{max(0, math.ceil(seconds))} s"
 
 
 def _history(

@@ -160,6 +160,18 @@ class AvailabilityProbe:
             self._thread.join(self.timeout * len(self.targets) + 5.0)
         return self.result()
 
+    def status(self) -> tuple[int, int, float | None]:
+        """So far, for progress lines (from another thread): rounds, failed rounds, and how
+        long it has been down (None when the last round was up)."""
+        rounds = list(self._rounds)
+        failed = sum(not r.up for r in rounds)
+        if not rounds or rounds[-1].up:
+            return len(rounds), failed, None
+        first = len(rounds) - 1
+        while first > 0 and not rounds[first - 1].up:
+            first -= 1
+        return len(rounds), failed, time.monotonic() - self._started - rounds[first].at
+
     def result(self) -> Availability:
         rounds = list(self._rounds)
         end = (self._ended or time.monotonic()) - self._started

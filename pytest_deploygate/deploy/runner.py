@@ -24,6 +24,7 @@ from pytest_deploygate.config import Environment
 from pytest_deploygate.deploy.commands import run_command
 from pytest_deploygate.deploy.notify import DeployAlerts
 from pytest_deploygate.deploy.probe import AvailabilityProbe
+from pytest_deploygate.deploy.progress import DeployProgress, Stage
 from pytest_deploygate.deploy.record import DeployRecord, Result, RollbackRun
 from pytest_deploygate.deploy.settings import DeploySettings
 from pytest_deploygate.deploy.verify import VerifyPlan, health_problems, verify
@@ -49,9 +50,16 @@ class DeployPlan:
         return self.env.base_url
 
 
-def run_deploy(plan: DeployPlan, alerts: DeployAlerts, out: Callable[[str], None]) -> DeployRecord:
-    """Run one deploy to its verdict; ``out`` gets progress lines (the caller masks them)."""
+def run_deploy(
+    plan: DeployPlan,
+    alerts: DeployAlerts,
+    out: Callable[[str], None],
+    progress: DeployProgress | None = None,
+) -> DeployRecord:
+    """Run one deploy to its verdict; ``out`` gets a line per step and ``progress`` the live
+    state while a step blocks (the caller masks both)."""
     env, settings = plan.env, plan.settings
+    progress = progress or DeployProgress(env.name, lambda text: None, live=False)
     clock = time.monotonic()
     record = DeployRecord(
         plan.verify.run_id, env.name, time.time(), "failed", "", reports_dir=str(plan.reports_dir)
@@ -79,15 +87,18 @@ def run_deploy(plan: DeployPlan, alerts: DeployAlerts, out: Callable[[str], None
     probe.start()
     try:
         probe.mark("command")
-        record.command = run_command(
-            plan.command, settings.command_timeout, _env_vars(env, "deploy")
-        )
+        with progress.command("command", probe, settings.command_timeout):
+            record.command = run_command(
+                plan.command, settings.command_timeout, _env_vars(env, "deploy")
+            )
         if record.command.ok:
             probe.mark("verification")
             out(_verifying(plan, "the release"))
-            record.verification, health = verify(
-                plan.verify, plan.reports_dir / "verification", plan.baseline
-            )
+            stage = Stage("health", plan.verify.health_wait)
+            with progress.verification("the release", probe, stage):
+                record.verification, health = verify(
+                    plan.verify, plan.reports_dir / "verification", plan.baseline, stage
+                )
             alerts.observe(health)
             if not record.verification.passed:
                 failure = f"verification failed: {record.verification.reason}"
@@ -96,12 +107,17 @@ def run_deploy(plan: DeployPlan, alerts: DeployAlerts, out: Callable[[str], None
         if failure and plan.rollback:
             out(f"{failure}; rolling back: {shlex.join(plan.rollback)}")
             probe.mark("rollback")
-            command = run_command(
-                plan.rollback, settings.command_timeout, _env_vars(env, "rollback")
-            )
+            with progress.command("rollback", probe, settings.command_timeout):
+                command = run_command(
+                    plan.rollback, settings.command_timeout, _env_vars(env, "rollback")
+                )
             probe.mark("rollback verification")
             out(_verifying(plan, "the rollback"))
-            verification, health = verify(plan.verify, plan.reports_dir / "rollback-verification")
+            stage = Stage("health", plan.verify.health_wait)
+            with progress.verification("the rollback", probe, stage):
+                verification, health = verify(
+                    plan.verify, plan.reports_dir / "rollback-verification", stage=stage
+                )
             alerts.observe(health)
             record.rollback = RollbackRun(command, verification)
     finally:

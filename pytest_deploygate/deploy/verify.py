@@ -19,6 +19,7 @@ from typing import Any
 
 from pytest_deploygate.config import Environment
 from pytest_deploygate.deploy.commands import stop_group
+from pytest_deploygate.deploy.progress import Stage
 from pytest_deploygate.deploy.record import Verification
 from pytest_deploygate.health import DEGRADED, HEALTHY, HealthReport, wait_for_health
 
@@ -76,9 +77,12 @@ class VerifyPlan:
 
 
 def verify(
-    plan: VerifyPlan, reports_dir: Path, baseline: Path | None = None
+    plan: VerifyPlan, reports_dir: Path, baseline: Path | None = None, stage: Stage | None = None
 ) -> tuple[Verification, HealthReport]:
-    """Wait for health, then run the verification tests; the verdict and the last health."""
+    """Wait for health, then run the verification tests; the verdict and the last health.
+    ``stage`` follows along, for progress lines."""
+    stage = stage or Stage()
+    stage.enter("health", plan.health_wait)
     started = time.monotonic()
     health = wait_for_health(plan.env, plan.health_wait, interval=HEALTH_POLL_S)
     health_s = time.monotonic() - started
@@ -94,6 +98,7 @@ def verify(
     reports_dir.mkdir(parents=True, exist_ok=True)
     argv = plan.pytest_argv(reports_dir, baseline)
     log = reports_dir / "pytest.log"
+    stage.enter("tests", plan.timeout, log)
     run_started = time.monotonic()
     with log.open("wb") as output:
         process = subprocess.Popen(

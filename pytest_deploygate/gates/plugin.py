@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from pytest_deploygate.gates import coverage_reports, report, vuln_reports
+from pytest_deploygate.gates import coverage_reports, report, trends, vuln_reports
 from pytest_deploygate.gates.aggregate import MetricPool
 from pytest_deploygate.gates.catalog import SUITES, measured_by_history
 from pytest_deploygate.gates.endpoints import operations_from_openapi
@@ -201,6 +201,8 @@ class GateEngine:
         self.saw_suite = False
         self.results: list[GateResult] | None = None
         self.document: dict[str, Any] | None = None
+        self.history: list[dict[str, Any]] = []
+        self.history_problem = ""
 
     @property
     def active(self) -> bool:
@@ -260,6 +262,7 @@ class GateEngine:
             baseline=self.baseline,
         )
         report.write_json(self.reports_dir / "gates.json", self.document)
+        self._record_history()
         self.junit_path.parent.mkdir(parents=True, exist_ok=True)
         self.junit_path.write_text(report.junit_xml(self.results, "deploygate.gates"), "utf-8")
         if session.exitstatus == pytest.ExitCode.OK and any(r.breached for r in self.results):
@@ -267,6 +270,18 @@ class GateEngine:
         self.config.hook.pytest_deploygate_gates_evaluated(
             config=self.config, results=self.results, document=self.document
         )
+
+    def _record_history(self) -> None:
+        """This run onto the environment's trend history (the report's charts read it)."""
+        env = self.config.stash.get(ENVIRONMENT_KEY, None)
+        entry = trends.entry_of(self.document or {}, time.time())
+        if env is None or entry is None:
+            return
+        path = trends.history_path(self.reports_dir, env.name)
+        try:
+            self.history = trends.record(path, entry)
+        except OSError as exc:  # trends are a convenience: the run's result stands
+            self.history_problem = f"trend history not written: {path} ({exc.strerror or exc})"
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.results is None:
@@ -284,6 +299,14 @@ class GateEngine:
         terminalreporter.write_line(
             "gates: " + report.summary_line(self.results), red=breached, green=not breached
         )
+        worse = trends.worse_since_last_pass(self.history)
+        if worse:
+            terminalreporter.write_line(
+                "worse since the last passing run: " + "; ".join(w.text() for w in worse),
+                yellow=True,
+            )
+        if self.history_problem:
+            terminalreporter.write_line(self.history_problem, yellow=True)
         terminalreporter.write_line(f"gates written to {self.reports_dir / 'gates.json'}")
 
     @pytest.hookimpl(optionalhook=True)
@@ -297,4 +320,8 @@ class GateEngine:
         self, prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session
     ) -> None:
         if self.document is not None:
-            prefix.insert(0, report.html_summary(self.document))
+            env = self.config.stash.get(ENVIRONMENT_KEY, None)
+            block = report.html_summary(self.document)
+            if env is not None:
+                block += trends.html_trends(self.history, env.name)
+            prefix.insert(0, block)

@@ -32,6 +32,7 @@ _HELP: dict[str, str] = {
     "deploy_last_longest_outage_seconds": "longest outage probed during the last deploy",
     "health_overall": "0 healthy, 1 degraded, 2 unhealthy",
     "health_status": "per component: 0 healthy, 1 degraded, 2 unhealthy",
+    "health_latency_ms": "per component: the slowest probe of the last health check",
 }
 
 
@@ -110,13 +111,19 @@ def samples_from_deploy(
     return samples
 
 
-def samples_from_health(statuses: Mapping[str, int], overall: int) -> list[Sample]:
-    """A health check: 0 healthy, 1 degraded, 2 unhealthy, overall and per component."""
-    samples = [Sample(metric_name("health_overall"), float(overall))]
-    for component, status in sorted(statuses.items()):
-        samples.append(
-            Sample(metric_name("health_status"), float(status), {"component": component})
-        )
+def samples_from_health(metrics: Mapping[str, float]) -> list[Sample]:
+    """A health check, as ``alerting.watch.health_metrics`` reads it (``health.status``,
+    ``health.<component>.status``, ``health.<component>.latency_ms``): 0 healthy, 1 degraded,
+    2 unhealthy, overall and per component, and each component's slowest probe."""
+    samples = [Sample(metric_name("health_overall"), float(metrics.get("health.status", 2.0)))]
+    for name, value in sorted(metrics.items()):
+        parts = name.split(".")
+        if len(parts) != 3 or parts[0] != "health":
+            continue
+        if parts[2] == "status":
+            samples.append(Sample(metric_name("health_status"), value, {"component": parts[1]}))
+        elif parts[2] == "latency_ms":
+            samples.append(Sample(metric_name("health_latency_ms"), value, {"component": parts[1]}))
     return samples
 
 

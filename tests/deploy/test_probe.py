@@ -123,3 +123,22 @@ def test_outages_are_measured_from_round_starts() -> None:
     )
     assert (last.start_s, last.phase, last.ongoing) == (2.0, "verification", True)
     assert last.duration_s == pytest.approx(0.7)
+
+
+def test_status_says_how_long_it_has_been_down_for_progress_lines(
+    platform: tuple[Platform, str],
+) -> None:
+    # Given health answers 503 from its 3rd request on
+    state, url = platform
+    state.failing = set(range(3, 100))
+    probe = AvailabilityProbe(url, TARGETS, interval=0.05, max_rounds=6).start()
+    assert probe.wait(30)
+    rounds, failed, down_s = probe.status()
+    # Then six rounds, the last four failed, down since the third round began
+    assert (rounds, failed) == (6, 4)
+    assert down_s is not None and down_s >= 3 * 0.05
+    # and once health answers again, it is up
+    state.failing = set()
+    again = AvailabilityProbe(url, TARGETS, interval=0.05, max_rounds=2).start()
+    assert again.wait(30)
+    assert again.status() == (2, 0, None)
