@@ -14,6 +14,8 @@ import pytest
 from gate_helpers import gates_json, http, metric, run
 from loopback_server import serve
 
+from pytest_deploygate.gates import report
+
 Project = Callable[..., pytest.Pytester]
 
 LCOV = (
@@ -147,6 +149,23 @@ def test_a_breached_pass_rate_keeps_pytests_own_failure_status(gate_project: Pro
     result = run(pytester)
     assert result.ret == 1  # tests failed: 1 wins over 99
     result.stdout.fnmatch_lines(["tests.pass_rate.security*>= 100*66.67%*FAIL"])
+
+
+def test_failed_tests_fail_the_top_level_verdict_of_gates_json(gate_project: Project) -> None:
+    # Given a run whose gates all hold but one of whose tests fails
+    pytester = gate_project(
+        {"http.p95_ms": "< 200"},
+        entries=FAST,
+        files={"suites/smoke/test_home.py": "def test_home(): assert False, 'home page 500'\n"},
+    )
+    result = run(pytester)
+    assert result.ret == 1
+    # Then gates.json read alone says the run failed, and why; the gates' own verdict is beside it
+    document = gates_json(pytester)
+    assert document["verdict"] == "fail"
+    assert document["gates_verdict"] == "pass"
+    assert document["verdict_reasons"] == ["tests did not pass (pytest exit status 1)"]
+    assert report.html_summary(document).count(">FAIL<") == 1
 
 
 def test_skips_and_xfails_do_not_count_and_setup_errors_do(gate_project: Project) -> None:
