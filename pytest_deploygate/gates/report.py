@@ -223,7 +223,7 @@ def junit_xml(results: Sequence[GateResult], suite_name: str) -> str:
                 result.note or message
             )
         elif result.verdict == "not measured":
-            ET.SubElement(case, "skipped", message="not measured in this run")
+            ET.SubElement(case, "skipped", message=result.note or "not measured in this run")
     root = ET.Element("testsuites")
     root.append(suite)
     ET.indent(root)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -298,7 +299,10 @@ def test_endpoint_coverage_from_platform_endpoints_lists_the_missed(gate_project
     result = run(pytester)
     assert result.ret == 99
     result.stdout.fnmatch_lines(
-        ["api.endpoint_coverage: missed ANY /api/ai/ollama, ANY /api/auth/login, *"]
+        [
+            "api.endpoint_coverage: operations from *platform.endpoints*: GET /openapi.json "
+            "failed (*refused); missed ANY /api/ai/ollama, ANY /api/auth/login, *"
+        ]
     )
     endpoints = gates_json(pytester)["endpoints"]
     assert endpoints["covered"] == ["ANY /api/services"]
@@ -462,3 +466,95 @@ def test_endpoint_coverage_from_the_platforms_openapi_document(
             "api.endpoint_coverage: missed DELETE /api/services/{serviceId}, POST /api/bookings",
         ]
     )
+
+
+API_READ_AND_WRITE = {
+    "suites/api/test_write.py": """
+        import pytest
+        from pytest_deploygate.session import metrics
+
+        @pytest.mark.destructive
+        def test_books():
+            metrics.record_http("POST", "/api/bookings", 201, 12.0)
+        """
+}
+OPERATIONS = {"kind": "operations", "operations": ["GET /api/services", "POST /api/bookings"]}
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "kept"),
+    [
+        ("production", (), "1 test refused by policy"),
+        ("staging", ("-k", "not books"), "1 test deselected"),
+    ],
+    ids=["refused-by-policy", "deselected"],
+)
+def test_work_kept_from_running_never_breaches_endpoint_coverage(
+    gate_project: Project, env: str, args: tuple[str, ...], kept: str
+) -> None:
+    # Given an api suite whose write test the policy refuses (production) or the user deselects
+    pytester = gate_project(
+        {"api.endpoint_coverage": ">= 100"},
+        entries=[OPERATIONS, http("/api/services", 10)],
+        files=API_READ_AND_WRITE,
+    )
+    # When the rest runs
+    result = inner_session.run(pytester, f"--env={env}", "--no-preflight", *args)
+    # Then the coverage is not measured, and says why, instead of breaching
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "api.endpoint_coverage*>= 100*not measured*not measured",
+            f"api.endpoint_coverage: not measured ({kept})",
+        ]
+    )
+    gate = gates_json(pytester)["gates"][0]
+    assert (gate["value"], gate["note"]) == (None, f"not measured ({kept})")
+    # And --gate-strict keeps the strict behaviour: the partial coverage counts
+    strict = inner_session.run(pytester, f"--env={env}", "--no-preflight", "--gate-strict", *args)
+    assert strict.ret == 99
+    strict.stdout.fnmatch_lines(
+        [
+            "api.endpoint_coverage*>= 100*50%*FAIL",
+            f"api.endpoint_coverage: {kept} (counted: --gate-strict); missed POST /api/bookings",
+        ]
+    )
+
+
+def test_every_unmeasured_gate_says_why(gate_project: Project) -> None:
+    # Given gates whose metrics this run cannot measure, each for another reason
+    pytester = gate_project(
+        {
+            "tests.pass_rate.integration": ">= 100",
+            "tests.pass_rate.security": ">= 100",
+            "coverage.lines": ">= 85",
+            "vulnerabilities.high": "< 5",
+            "load.p95_ms": "< 200",
+            "http.p95_ms": "< 200",
+        },
+        files={
+            "suites/api/test_list.py": "def test_list(): pass\n",
+            "suites/security/test_auth.py": "def test_auth(): pass\n",
+        },
+    )
+    result = run(pytester, "-m", "api", "--gates-junit", "gates.xml")
+    assert result.ret == 0, result.stdout.str()
+    expected = {
+        "coverage.lines": "not measured: input file not given (--coverage-report PATH)",
+        "http.p95_ms": "not measured: no request went through the instrumented client "
+        "(api fixtures, record_http)",
+        "load.p95_ms": "not measured: the load suite was not selected (no test recorded "
+        "load.p95_ms)",
+        "tests.pass_rate.integration": "not measured: no test carries the integration marker",
+        "tests.pass_rate.security": "not measured: the security suite was deselected "
+        "(1 test deselected)",
+        "vulnerabilities.high": "not measured: input file not given (--vuln-report PATH)",
+    }
+    # Then the terminal, gates.json, the HTML summary and the JUnit file say why
+    result.stdout.fnmatch_lines_random([f"{metric}: {why}" for metric, why in expected.items()])
+    document = gates_json(pytester)
+    assert {gate["metric"]: gate["note"] for gate in document["gates"]} == expected
+    summary = report.html_summary(document)
+    assert all(html.escape(why) in summary for why in expected.values())
+    skipped = ET.parse(pytester.path / "gates.xml").findall(".//skipped")
+    assert sorted(s.get("message") for s in skipped) == sorted(expected.values())
