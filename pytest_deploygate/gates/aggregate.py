@@ -21,6 +21,7 @@ from pytest_deploygate.gates.endpoints import (
     operations_from_openapi,
     parse_operation,
 )
+from pytest_deploygate.gates.expressions import Threshold
 from pytest_deploygate.session.metrics import carried_by
 
 _FAILED, _PASSED, _SKIPPED, _XFAILED = "failed", "passed", "skipped", "xfailed"
@@ -228,6 +229,18 @@ class MetricPool:
             if samples:
                 values[metric.name] = _fold(samples, metric.fold)
         return values
+
+    def custom_value(self, name: str, threshold: Threshold) -> float | None:
+        """A ``custom.*`` metric's value for its gate: the worst recorded sample."""
+        samples = self._recorded.get(name)
+        if not samples:
+            return None
+        if threshold.op in ("<", "<="):
+            return max(samples)
+        if threshold.op in (">", ">="):
+            return min(samples)
+        failing = [value for value in samples if not threshold.holds(value)]
+        return (failing or samples)[0]
 
     def bands(self) -> dict[str, Band]:
         """Confidence intervals of the percentiles computed from pooled samples."""

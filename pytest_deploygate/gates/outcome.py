@@ -12,6 +12,7 @@ import pytest
 from pytest_deploygate.config import Environment
 from pytest_deploygate.gates import coverage_reports, report, unmeasured, vuln_reports
 from pytest_deploygate.gates.aggregate import MetricPool
+from pytest_deploygate.gates.catalog import CUSTOM_PREFIX
 from pytest_deploygate.gates.endpoints import ANY, Operation
 from pytest_deploygate.gates.evaluate import GateResult, evaluate
 from pytest_deploygate.gates.expressions import Threshold, parse_gate_table
@@ -56,6 +57,10 @@ def evaluate_run(
     env = config.stash.get(ENVIRONMENT_KEY, None)
     operations = platform_operations(env)
     values = pool.values(operations)
+    for metric, threshold in thresholds.items():
+        custom = pool.custom_value(metric, threshold) if metric.startswith(CUSTOM_PREFIX) else None
+        if custom is not None:
+            values[metric] = custom
     notes: dict[str, str] = {}
     details: dict[str, Any] = {"tests": _tests(pool)}
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 
 from pytest_deploygate import markers
 from pytest_deploygate.gates.aggregate import MetricPool
-from pytest_deploygate.gates.catalog import lookup
+from pytest_deploygate.gates.catalog import CUSTOM_PREFIX, lookup
 from pytest_deploygate.gates.coverage_reports import CoverageSummary
 
 #: The suites whose tests record each family of metrics (with ``record_metric``).
@@ -18,6 +18,7 @@ _RECORDED_BY: dict[str, tuple[str, ...]] = {
     "load.": ("load",),
     "stress.": ("stress",),
     "db.": ("database",),
+    "health.": ("health",),
 }
 
 
@@ -78,6 +79,8 @@ def _reason(
         return suite_reason(pool, "api")
     if source == "http":
         return "no request went through the instrumented client (api fixtures, record_http)"
+    if metric.startswith(CUSTOM_PREFIX):
+        return f"no test recorded {metric}"
     for prefix, suites in _RECORDED_BY.items():
         if metric.startswith(prefix):
             recorded_as = entry.recorded_as if entry is not None else metric

@@ -558,3 +558,48 @@ def test_every_unmeasured_gate_says_why(gate_project: Project) -> None:
     assert all(html.escape(why) in summary for why in expected.values())
     skipped = ET.parse(pytester.path / "gates.xml").findall(".//skipped")
     assert sorted(s.get("message") for s in skipped) == sorted(expected.values())
+
+
+def test_an_unknown_metric_name_is_an_error_naming_the_catalogue(gate_project: Project) -> None:
+    # Given a test that records a name no gate knows (a typo of health.database_ms)
+    pytester = gate_project(
+        {"health.database_ms": "< 1000"}, entries=[metric("health.databse_ms", 12)]
+    )
+    result = run(pytester)
+    # Then the test fails naming the name, the catalogue and the custom namespace
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(
+        [
+            "*UnknownMetricError: record_metric('health.databse_ms'): not a metric of the gate "
+            "catalogue*record one of accessibility.critical, *health.database_ms, *or "
+            "custom.<name> for a metric of your own*"
+        ]
+    )
+
+
+def test_custom_and_health_metrics_reach_their_gates(gate_project: Project) -> None:
+    # Given a team's own metric and the health suite's database latency, each with a gate
+    pytester = gate_project(
+        {
+            "custom.queue_depth": "< 10",
+            "custom.cache_hit_percent": ">= 90",
+            "health.database_ms": "< 1000",
+        },
+        entries=[
+            metric("custom.queue_depth", 3),
+            metric("custom.queue_depth", 12),
+            metric("custom.cache_hit_percent", 95),
+            metric("custom.cache_hit_percent", 80),
+            metric("health.database_ms", 4.5),
+        ],
+    )
+    result = run(pytester)
+    # Then each gate judges its worst sample
+    assert result.ret == 99
+    result.stdout.fnmatch_lines_random(
+        [
+            "custom.cache_hit_percent*>= 90*80*FAIL",
+            "custom.queue_depth*< 10*12*FAIL",
+            "health.database_ms*< 1000*4.5 ms*PASS",
+        ]
+    )
