@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from pytest_deploygate.config.locate import reports_location
 from pytest_deploygate.gates import coverage_reports, report, vuln_reports
 from pytest_deploygate.gates.aggregate import MetricPool
 from pytest_deploygate.gates.catalog import SUITES, measured_by_history
@@ -81,7 +82,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--reports-dir",
         dest="deploygate_reports_dir",
         metavar="DIR",
-        help="where report.html, gates.json and gates.xml go (default: reports/ in the rootdir).",
+        help="where report.html, gates.json and gates.xml go (default: reports/ in the folder "
+        "pytest was started from).",
     )
 
 
@@ -91,15 +93,14 @@ def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config, "workerinput") or config.pluginmanager.has_plugin(GateEngine.NAME):
         return
     option = config.option
-    reports_dir = Path(option.deploygate_reports_dir or config.rootpath / "reports")
-    if not reports_dir.is_absolute():
-        reports_dir = Path.cwd() / reports_dir
+    invocation_dir = config.invocation_params.dir
+    reports_dir = reports_location(option.deploygate_reports_dir, invocation_dir)
     junit = Path(option.deploygate_gates_junit or reports_dir / "gates.xml")
     explicit_env = bool(getattr(option, "deploygate_env", None))
     engine = GateEngine(
         config,
         reports_dir=reports_dir,
-        junit_path=junit if junit.is_absolute() else Path.cwd() / junit,
+        junit_path=junit if junit.is_absolute() else invocation_dir / junit,
         strict=option.deploygate_gate_strict,
         explicit=explicit_env
         or bool(option.deploygate_coverage_reports or option.deploygate_vuln_reports),
