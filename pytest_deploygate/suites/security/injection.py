@@ -62,7 +62,8 @@ PAYLOADS: tuple[Payload, ...] = (
 
 # Messages databases and their drivers put in errors; the payload itself is removed first.
 DB_ERROR = re.compile(
-    r"error in your SQL syntax|syntax error at or near|unterminated quoted string|unrecognized token|"
+    r"error in your SQL syntax|syntax error at or near|unterminated quoted string|"
+    r"unrecognized token|"
     r"near \"[^\"]*\": syntax error|no such (?:column|table|function)|sqlite3?\.\w*Error|"
     r"psycopg|SQLSTATE|ORA-\d{5}|unclosed quotation mark|sqlalchemy\.exc|"
     r"MongoServerError|MongoError|CastError|pg_query\(\)",
