@@ -17,7 +17,21 @@ HEALTHY, DEGRADED, UNHEALTHY = "healthy", "degraded", "unhealthy"
 _RANK = {HEALTHY: 0, DEGRADED: 1, UNHEALTHY: 2}
 # application/health+json status of each verdict, and back.
 _HEALTH_JSON = {HEALTHY: "pass", DEGRADED: "warn", UNHEALTHY: "fail"}
-_FROM_HEALTH_JSON = {value: key for key, value in _HEALTH_JSON.items()}
+# A health document's own word for its state: health+json's pass/warn/fail and the common
+# spellings (Spring's UP/DOWN, "ok", "healthy"). It decides whatever the HTTP code says: a
+# proxy or a lenient framework answers 200 for a document that says "fail".
+STATUS_SPELLINGS = {
+    "pass": HEALTHY,
+    "ok": HEALTHY,
+    "up": HEALTHY,
+    "healthy": HEALTHY,
+    "warn": DEGRADED,
+    "degraded": DEGRADED,
+    "fail": UNHEALTHY,
+    "down": UNHEALTHY,
+    "unhealthy": UNHEALTHY,
+    "error": UNHEALTHY,
+}
 SLOW_DATABASE_MS = 1000.0
 API_ENDPOINTS = ("health", "services", "availability")
 EXTERNAL_SERVICES = ("payment", "email", "sms")
@@ -95,6 +109,60 @@ def worst(statuses: Iterator[str] | Any) -> str:
     return max(statuses, key=_RANK.__getitem__, default=HEALTHY)
 
 
+def status_of(value: Any) -> str | None:
+    """The verdict a document's ``status`` value states; None when it states none.
+
+    A status in a spelling deploygate does not know is unhealthy: it cannot be read as good.
+    """
+    if value is None:
+        return None
+    return STATUS_SPELLINGS.get(str(value).strip().lower(), UNHEALTHY)
+
+
+@dataclass
+class DocumentVerdict:
+    """What a health document says of itself: its own status and every ``checks`` entry."""
+
+    status: str | None  # None: the document states no status at all
+    problems: list[str] = field(default_factory=list)  # "status 'fail'", "payment 'down': ..."
+
+
+def read_document(body: Any, component: str | None = None) -> DocumentVerdict:
+    """The worst status a health document states: its own and each of its ``checks`` (Spring's
+    ``components``); or only ``component``'s checks (the key ``component`` or
+    ``component:<measure>``, as health+json names them)."""
+    if not isinstance(body, dict):
+        return DocumentVerdict(None)
+    found: list[str] = []
+    problems: list[str] = []
+    own = status_of(body.get("status"))
+    if component is None and own is not None:
+        found.append(own)
+        if own != HEALTHY:
+            problems.append(f"status {body.get('status')!r}")
+    for key, entry in _checks(body):
+        if component is not None and key != component and not key.startswith(f"{component}:"):
+            continue
+        state = status_of(entry.get("status"))
+        if state is None:
+            continue
+        found.append(state)
+        if state != HEALTHY:
+            said = str(entry.get("output") or f"status {entry.get('status')!r}")
+            problems.append(said if component is not None else f"{key}: {said}")
+    return DocumentVerdict(worst(iter(found)) if found else None, problems)
+
+
+def _checks(body: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every (component, entry) of a document: health+json lists, Spring's single objects."""
+    for section in ("checks", "components"):
+        table = body.get(section)
+        for key, entries in table.items() if isinstance(table, dict) else ():
+            for entry in entries if isinstance(entries, list) else [entries]:
+                if isinstance(entry, dict):
+                    yield str(key), entry
+
+
 def check_health(env: Environment, timeout: float = 5.0, attempts: int = 2) -> HealthReport:
     """Run every check once against ``env`` (which must have a base_url)."""
     assert env.base_url, "check_health needs a reachable environment"
@@ -148,14 +216,10 @@ class _Fetcher:
     def component(self, url: str, name: str) -> Probe | None:
         """The platform's own view of a component, from a health+json ``checks`` entry."""
         response, ms = self.get(url)
-        try:
-            checks = response.json().get("checks", {}).get(name)
-        except (ValueError, AttributeError):
+        verdict = read_document(_json(response), name)
+        if verdict.status is None:
             return None
-        if not checks:
-            return None
-        status = _FROM_HEALTH_JSON.get(checks[0].get("status"), UNHEALTHY)
-        return Probe(f"{name} (platform)", status, ms, str(checks[0].get("output", "")))
+        return Probe(f"{name} (platform)", verdict.status, ms, "; ".join(verdict.problems))
 
 
 def _guard(service: str, check: Callable[[], list[Probe]]) -> CheckResult:
@@ -206,10 +270,27 @@ def _api_endpoints(env: Environment, fetch: _Fetcher) -> list[Probe]:
         except httpx.TransportError as exc:
             probes.append(Probe(path, UNHEALTHY, 0, f"{type(exc).__name__}: {exc}"))
             continue
-        ok = response.is_success
-        output = "" if ok else f"HTTP {response.status_code}"
-        probes.append(Probe(path, HEALTHY if ok else UNHEALTHY, ms, output))
+        probes.append(_judged(path, response, ms, read_document(_json(response))))
     return probes
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _judged(name: str, response: httpx.Response, ms: float, verdict: DocumentVerdict) -> Probe:
+    """The worse of the HTTP code and what the document says of itself, with both named."""
+    http = HEALTHY if response.is_success else UNHEALTHY
+    status = worst(iter([http, verdict.status or HEALTHY]))
+    said = ", ".join(verdict.problems)
+    if not response.is_success:
+        output = f"HTTP {response.status_code}" + (f" ({said})" if said else "")
+    else:
+        output = f"HTTP {response.status_code} but the document says {said}" if said else ""
+    return Probe(name, status, ms, output)
 
 
 def _external_services(env: Environment, fetch: _Fetcher) -> list[Probe]:
@@ -227,15 +308,7 @@ def _external_services(env: Environment, fetch: _Fetcher) -> list[Probe]:
 
 
 def _plain(name: str, response: httpx.Response, ms: float) -> Probe:
-    try:
-        own = _FROM_HEALTH_JSON.get(response.json().get("status"))
-    except (ValueError, AttributeError):
-        own = None
-    if own is not None and response.is_success:
-        return Probe(name, own, ms)
-    if response.is_success:
-        return Probe(name, HEALTHY, ms)
-    return Probe(name, UNHEALTHY, ms, f"HTTP {response.status_code}")
+    return _judged(name, response, ms, read_document(_json(response)))
 
 
 def _mask(report: HealthReport, masker: Masker) -> None:

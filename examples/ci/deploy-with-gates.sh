@@ -62,7 +62,9 @@ release() {
 
 echo "== 1. unit tests, coverage, dependency scan"
 coverage run --branch -m pytest tests/unit
-coverage xml -o reports/coverage.xml
+# JSON, not Cobertura XML: it carries function counts too (coverage.py >= 7.5), and under
+# --gate-strict a coverage.functions gate left unmeasured would fail the run.
+coverage json -o reports/coverage.json
 audit=0
 pip-audit -f json -o reports/pip-audit.json || audit=$?
 # pip-audit exits 1 when it found vulnerabilities (the vulnerabilities.* gates judge them in
@@ -82,7 +84,7 @@ release staging ""
 
 echo "== 4. every suite against staging"
 pytest --env=staging --gate-strict --reports-dir reports/staging \
-    --coverage-report reports/coverage.xml --vuln-report reports/pip-audit.json
+    --coverage-report reports/coverage.json --vuln-report reports/pip-audit.json
 
 if [ "${PRODUCTION_APPROVED:-}" != yes ]; then
     echo "== 5. staging is verified; set PRODUCTION_APPROVED=yes to deploy to production"

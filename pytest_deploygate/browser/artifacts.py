@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 
+from pytest_deploygate.config.locate import reports_location
+
 _TRACED_CONTEXT = pytest.StashKey[Any]()
 
 
@@ -42,7 +44,10 @@ class FailureArtifacts:
         return Path(invocation_dir, os.path.expandvars(html_path)).expanduser().parent
 
     def _artifact_dir(self, nodeid: str) -> Path:
-        root = self._html_dir() or self._config.rootpath / "reports"
+        root = self._html_dir() or reports_location(
+            getattr(self._config.option, "deploygate_reports_dir", None),
+            self._config.invocation_params.dir,
+        )
         stamp = time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
         folder = root / "artifacts" / f"{_slug(nodeid)}-{stamp}"
         folder.mkdir(parents=True, exist_ok=True)

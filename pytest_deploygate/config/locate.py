@@ -9,6 +9,16 @@ from pathlib import Path
 FILE_NAME = "environments.toml"
 #: Names the environments file when no option does (for CI jobs that keep it elsewhere).
 FILE_VARIABLE = "DEPLOYGATE_ENVIRONMENTS_FILE"
+#: Where a run's reports go unless --reports-dir says otherwise.
+REPORTS_FOLDER = "reports"
+
+
+def reports_location(chosen: str | os.PathLike[str] | None, invocation_dir: Path) -> Path:
+    """Where a run's reports go: ``chosen`` (--reports-dir, relative to the folder pytest was
+    started from), else ``reports/`` there. Never the rootdir: pytest may pick one far away
+    (a path argument anchors it), and reports must land where the user looks."""
+    path = Path(chosen).expanduser() if chosen else Path(REPORTS_FOLDER)
+    return path if path.is_absolute() else invocation_dir / path
 
 
 def locate(

@@ -55,8 +55,8 @@ class VerifyPlan:
             "pytest",
             "--env",
             self.env.name,
-            "--environments-file",
-            str(self.environments_file),
+            # One argument: as two, pytest would take the file's folder as its rootdir.
+            f"--environments-file={self.environments_file}",
             "-m",
             self.markexpr,
             "--reports-dir",

@@ -21,6 +21,7 @@ from pytest_deploygate.gates.endpoints import (
     operations_from_openapi,
     parse_operation,
 )
+from pytest_deploygate.gates.expressions import Threshold
 from pytest_deploygate.session.metrics import carried_by
 
 _FAILED, _PASSED, _SKIPPED, _XFAILED = "failed", "passed", "skipped", "xfailed"
@@ -87,6 +88,27 @@ class Tally:
         return 100.0 * self.passed / ran if ran else float("nan")
 
 
+@dataclass(frozen=True)
+class SuiteState:
+    """A suite's tests in one run: ran (passed or failed), skipped, of which refused by the
+    safety policy, and deselected by the user's ``-m``/``-k``."""
+
+    ran: int = 0
+    skipped: int = 0
+    refused: int = 0
+    deselected: int = 0
+
+    def kept_from_running(self) -> str:
+        """'3 tests refused by policy / 2 deselected', or '' when nothing was kept out."""
+        parts = []
+        if self.refused:
+            parts.append(f"{self.refused} test{'s' if self.refused != 1 else ''} refused by policy")
+        if self.deselected:
+            noun = "" if self.refused else (" tests" if self.deselected != 1 else " test")
+            parts.append(f"{self.deselected}{noun} deselected")
+        return " / ".join(parts)
+
+
 @dataclass
 class MetricPool:
     """Every outcome and metric entry the controller saw, keyed so order does not matter."""
@@ -96,6 +118,10 @@ class MetricPool:
     _recorded: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     _http: list[tuple[str, str, int, float]] = field(default_factory=list)
     _operations: set[Operation] = field(default_factory=set)
+    _refused: set[str] = field(default_factory=set)  # node ids the safety policy refused
+    _deselected: dict[str, int] = field(default_factory=dict)  # suite ("" = all) -> tests
+    #: Why the platform's OpenAPI operations were not used (then [platform.endpoints] is).
+    operations_unavailable: str = ""
 
     def add_report(self, report: Any) -> None:
         """Take one ``TestReport`` (local or deserialised from an xdist worker)."""
@@ -109,6 +135,8 @@ class MetricPool:
         self.add_entries(carried.get("metrics", []))
         if "suites" in carried:
             self._suites[report.nodeid] = tuple(carried["suites"])
+        if carried.get("policy") == "refused":
+            self._refused.add(report.nodeid)
 
     def add_entries(self, entries: Iterable[Mapping[str, Any]]) -> None:
         """Take metric entries; malformed ones are dropped rather than failing the run."""
@@ -136,6 +164,12 @@ class MetricPool:
             self._operations.update(parse_operation(text) for text in entry["operations"])
         elif kind == "openapi":
             self._operations.update(operations_from_openapi(entry["document"]))
+        elif kind == "deselected":
+            # Every xdist worker collects (and deselects) the same tests: the largest count holds.
+            for suite, count in dict(entry["counts"]).items():
+                self._deselected[str(suite)] = max(int(count), self._deselected.get(str(suite), 0))
+        elif kind == "operations_unavailable":
+            self.operations_unavailable = str(entry["why"])
 
     def tallies(self) -> dict[str, Tally]:
         """Outcome counts for the whole run (key ``""``) and for every suite seen."""
@@ -145,6 +179,22 @@ class MetricPool:
                 tally = tallies[key]
                 setattr(tally, outcome, getattr(tally, outcome) + 1)
         return dict(tallies)
+
+    def suite_state(self, suite: str) -> SuiteState:
+        """What became of one suite's tests (``""``: every test) in this run."""
+        nodeids = [n for n in self._outcomes if not suite or suite in self._suites.get(n, ())]
+        tally = self.tallies().get(suite, Tally())
+        return SuiteState(
+            ran=tally.passed + tally.failed,
+            skipped=tally.skipped + tally.xfailed,
+            refused=sum(1 for n in nodeids if n in self._refused),
+            deselected=self._deselected.get(suite, 0),
+        )
+
+    @property
+    def openapi_missing(self) -> str:
+        """Why [platform.endpoints] stands in for the OpenAPI operations ('' when it does not)."""
+        return "" if self._operations else self.operations_unavailable
 
     def endpoints(self, configured: Iterable[Operation] = ()) -> EndpointCoverage | None:
         """Operation coverage against the OpenAPI operations a test shipped, else ``configured``."""
@@ -179,6 +229,18 @@ class MetricPool:
             if samples:
                 values[metric.name] = _fold(samples, metric.fold)
         return values
+
+    def custom_value(self, name: str, threshold: Threshold) -> float | None:
+        """A ``custom.*`` metric's value for its gate: the worst recorded sample."""
+        samples = self._recorded.get(name)
+        if not samples:
+            return None
+        if threshold.op in ("<", "<="):
+            return max(samples)
+        if threshold.op in (">", ">="):
+            return min(samples)
+        failing = [value for value in samples if not threshold.holds(value)]
+        return (failing or samples)[0]
 
     def bands(self) -> dict[str, Band]:
         """Confidence intervals of the percentiles computed from pooled samples."""

@@ -92,7 +92,15 @@ METRICS: tuple[Metric, ...] = (
         "db.query_p95_ms", "ms", "p95", "95th percentile of db.query_ms samples", "db.query_ms"
     ),
     _recorded("db.query_max_ms", "ms", "max", "slowest db.query_ms sample", "db.query_ms"),
+    _recorded(
+        "health.database_ms", "ms", "max", "database latency the platform's health document reports"
+    ),
 )
+
+#: A team's own metrics: ``record_metric("custom.<name>", v)``, gated as ``"custom.<name>"``;
+#: the gate judges the worst sample (the largest for ``<``/``<=``, the smallest for ``>``/``>=``).
+CUSTOM_PREFIX = "custom."
+_CUSTOM = re.compile(r"^custom\.[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 #: The seed's deployment KPIs, computed from the deployment history (``deploygate history``) and
 #: evaluated by ``deploygate gate --history``; a pytest run never measures them, so it skips them.
@@ -141,6 +149,8 @@ def lookup(name: str) -> Metric | None:
             f"how much worse {base} is than in the baseline run, beyond noise",
             "baseline",
         )
+    if _CUSTOM.match(name):
+        return Metric(name, "", "a metric of your own (record_metric)", "recorded", name)
     match = _PASS_RATE.match(name)
     if match and match.group(1) in SUITES:
         suite = match.group(1)
@@ -153,12 +163,22 @@ def recorded_metrics() -> Iterator[Metric]:
     return (metric for metric in METRICS if metric.source == "recorded")
 
 
+def recordable_names() -> list[str]:
+    """What ``record_metric`` accepts: the names the catalogue's metrics are recorded as."""
+    return sorted({metric.recorded_as for metric in recorded_metrics()})
+
+
+def is_recordable(name: str) -> bool:
+    return name in recordable_names() or _CUSTOM.match(name) is not None
+
+
 def known_names() -> list[str]:
     """Every metric name, with the suite pattern, for error messages and documentation."""
     return [
         *_BY_NAME,
         f"tests.pass_rate.<{'|'.join(SUITES)}>",
         f"regression.<{'|'.join(REGRESSION_DIRECTIONS)}>",
+        "custom.<name>",
     ]
 
 

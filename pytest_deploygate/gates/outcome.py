@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from pytest_deploygate.config import Environment
-from pytest_deploygate.gates import coverage_reports, report, vuln_reports
+from pytest_deploygate.gates import coverage_reports, report, unmeasured, vuln_reports
 from pytest_deploygate.gates.aggregate import MetricPool
+from pytest_deploygate.gates.catalog import CUSTOM_PREFIX
 from pytest_deploygate.gates.endpoints import ANY, Operation
 from pytest_deploygate.gates.evaluate import GateResult, evaluate
 from pytest_deploygate.gates.expressions import Threshold, parse_gate_table
@@ -56,6 +57,10 @@ def evaluate_run(
     env = config.stash.get(ENVIRONMENT_KEY, None)
     operations = platform_operations(env)
     values = pool.values(operations)
+    for metric, threshold in thresholds.items():
+        custom = pool.custom_value(metric, threshold) if metric.startswith(CUSTOM_PREFIX) else None
+        if custom is not None:
+            values[metric] = custom
     notes: dict[str, str] = {}
     details: dict[str, Any] = {"tests": _tests(pool)}
 
@@ -64,13 +69,18 @@ def evaluate_run(
         details["endpoints"] = {
             "covered": list(endpoints.covered),
             "missed": list(endpoints.missed),
+            **({"openapi": pool.openapi_missing} if pool.openapi_missing else {}),
         }
+        said = []
+        if pool.openapi_missing:
+            said.append(f"operations from [platform.endpoints]: {pool.openapi_missing}")
         if endpoints.missed:
             shown = ", ".join(endpoints.missed[:_MISSED_SHOWN])
             more = len(endpoints.missed) - _MISSED_SHOWN
-            notes["api.endpoint_coverage"] = (
-                "missed " + shown + (f" and {more} more" if more > 0 else "")
-            )
+            said.append("missed " + shown + (f" and {more} more" if more > 0 else ""))
+        if said and "api.endpoint_coverage" in values:  # unmeasured: unmeasured.py says why
+            notes["api.endpoint_coverage"] = "; ".join(said)
+    _kept_from_running(pool, values, notes, strict)
     if coverage is not None:
         for kind in coverage_reports.KINDS:
             percent = coverage.percent(kind)
@@ -105,6 +115,14 @@ def evaluate_run(
     if regressions.details:
         details["baseline"] = regressions.details
 
+    for metric, why in unmeasured.reasons(
+        thresholds,
+        values,
+        pool,
+        coverage=coverage,
+        vuln_report_given=vulns is not None,
+    ).items():
+        notes.setdefault(metric, why)
     results = evaluate(thresholds, values, strict=strict, notes=notes, lenient=regressions.lenient)
     masker = config.stash.get(MASKER_KEY, Masker())
     document = report.build_document(
@@ -116,6 +134,27 @@ def evaluate_run(
         mask=masker,
     )
     return results, document
+
+
+def _kept_from_running(
+    pool: MetricPool, values: dict[str, float], notes: dict[str, str], strict: bool
+) -> None:
+    """Work the safety policy or the user's -m/-k kept from running never breaches a gate: an
+    API coverage missing those tests is not measured (``--gate-strict`` keeps the value), and
+    pass rates say what they leave out."""
+    api = pool.suite_state("api")
+    kept = api.kept_from_running()
+    if kept and "api.endpoint_coverage" in values:
+        if strict:
+            said = [f"{kept} (counted: --gate-strict)", notes.get("api.endpoint_coverage", "")]
+            notes["api.endpoint_coverage"] = "; ".join(part for part in said if part)
+        else:
+            del values["api.endpoint_coverage"]
+            notes["api.endpoint_coverage"] = f"not measured ({kept})"
+    for metric in [m for m in values if m.startswith("tests.pass_rate.")]:
+        state = pool.suite_state(metric.removeprefix("tests.pass_rate."))
+        if state.refused:
+            notes.setdefault(metric, f"{state.kept_from_running()}: not counted")
 
 
 def _tests(pool: MetricPool) -> dict[str, Any]:

@@ -11,13 +11,17 @@ Exit status 99 means: every test passed, but a gate breached (k6 uses the same c
 
 from __future__ import annotations
 
+import json
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pytest_deploygate.config.locate import reports_location
 from pytest_deploygate.gates import coverage_reports, report, trends, vuln_reports
 from pytest_deploygate.gates.aggregate import MetricPool
 from pytest_deploygate.gates.catalog import SUITES, measured_by_history
@@ -32,6 +36,9 @@ from pytest_deploygate.session.state import ENVIRONMENT_KEY
 
 GATE_BREACHED_EXIT = 99
 _OPENAPI_FETCHED = pytest.StashKey[bool]()
+#: Tests the user's -m/-k (or --deselect, --lf) deselected in this process, per suite ("" = all).
+_DESELECTED = pytest.StashKey[dict[str, int]]()
+_DESELECTED_SENT = pytest.StashKey[bool]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -75,7 +82,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--reports-dir",
         dest="deploygate_reports_dir",
         metavar="DIR",
-        help="where report.html, gates.json and gates.xml go (default: reports/ in the rootdir).",
+        help="where report.html, gates.json and gates.xml go (default: reports/ in the folder "
+        "pytest was started from).",
     )
 
 
@@ -85,15 +93,14 @@ def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config, "workerinput") or config.pluginmanager.has_plugin(GateEngine.NAME):
         return
     option = config.option
-    reports_dir = Path(option.deploygate_reports_dir or config.rootpath / "reports")
-    if not reports_dir.is_absolute():
-        reports_dir = Path.cwd() / reports_dir
+    invocation_dir = config.invocation_params.dir
+    reports_dir = reports_location(option.deploygate_reports_dir, invocation_dir)
     junit = Path(option.deploygate_gates_junit or reports_dir / "gates.xml")
     explicit_env = bool(getattr(option, "deploygate_env", None))
     engine = GateEngine(
         config,
         reports_dir=reports_dir,
-        junit_path=junit if junit.is_absolute() else Path.cwd() / junit,
+        junit_path=junit if junit.is_absolute() else invocation_dir / junit,
         strict=option.deploygate_gate_strict,
         explicit=explicit_env
         or bool(option.deploygate_coverage_reports or option.deploygate_vuln_reports),
@@ -107,6 +114,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 _STAMPS_PLUGIN_NAME = "deploygate-gate-stamps"
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    # Counted where collection happens (each xdist worker); they travel on the first report, so
+    # the controller can tell "deselected" from "not there" (never a gate breach, DESIGN §8).
+    if not items:
+        return
+    counts = items[0].config.stash.setdefault(_DESELECTED, {})
+    for item in items:
+        for suite in {"", *(mark.name for mark in item.iter_markers() if mark.name in SUITES)}:
+            counts[suite] = counts.get(suite, 0) + 1
 
 
 @pytest.hookimpl(trylast=True)
@@ -133,6 +151,11 @@ class SuiteStamps:
             suites = sorted({mark.name for mark in item.iter_markers() if mark.name in SUITES})
             if suites:
                 attach(test_report, suites=suites)
+            if not item.config.stash.get(_DESELECTED_SENT, False):
+                item.config.stash[_DESELECTED_SENT] = True
+                counts = item.config.stash.get(_DESELECTED, {})
+                if counts:
+                    attach(test_report, metrics=[{"kind": "deselected", "counts": counts}])
         elif call.when == "call" and not item.config.stash.get(_OPENAPI_FETCHED, False):
             entry = _openapi_entry(item)
             if entry is not None:
@@ -142,7 +165,8 @@ class SuiteStamps:
 
 def _openapi_entry(item: pytest.Item) -> dict[str, Any] | None:
     """Once per process, and only when a gate wants it: the platform's OpenAPI operations,
-    fetched from the first test that already talks to the platform (its ``base_url``)."""
+    fetched from the first test that already talks to the platform (its ``base_url``), or why
+    they could not be (then ``[platform.endpoints]`` is the denominator, and the note says so)."""
     config = item.config
     if "api.endpoint_coverage" not in config.stash[ENVIRONMENT_KEY].gates:
         config.stash[_OPENAPI_FETCHED] = True
@@ -151,26 +175,33 @@ def _openapi_entry(item: pytest.Item) -> dict[str, Any] | None:
     if not (isinstance(base_url, str) and base_url):
         return None  # ask again with the next test
     config.stash[_OPENAPI_FETCHED] = True
-    operations = _fetch_operations(config, base_url)
+    operations, why = _fetch_operations(config, base_url)
     if not operations:
-        return None
+        return {"kind": "operations_unavailable", "why": why}
     return {"kind": "operations", "source": "openapi", "operations": operations}
 
 
-def _fetch_operations(config: pytest.Config, base_url: str) -> list[str]:
-    """The platform's OpenAPI operations, fetched where the platform is (the worker under xdist)."""
-    import httpx  # here, not at the top: most runs never need it and it is slow to import
-
+def _fetch_operations(config: pytest.Config, base_url: str) -> tuple[list[str], str]:
+    """The platform's OpenAPI operations, fetched where the platform is (the worker under xdist),
+    or none and why. Only a failed fetch or an unusable document is caught: a bug must show.
+    (urllib: one GET needs no client, and its errors are the stdlib's OSError/ValueError.)"""
     env = config.stash[ENVIRONMENT_KEY]
     path = env.platform.endpoints.get("openapi", "/openapi.json")
     try:
-        response = httpx.get(base_url.rstrip("/") + path, timeout=3.0)
-        document = response.json() if response.status_code == 200 else None
-    except Exception:  # best effort: without the document, [platform.endpoints] is the list
-        return []
-    if not isinstance(document, dict):
-        return []
-    return [str(operation) for operation in operations_from_openapi(document)]
+        with urllib.request.urlopen(base_url.rstrip("/") + path, timeout=3.0) as response:
+            body = response.read()
+    except urllib.error.HTTPError as exc:
+        return [], f"GET {path} answered HTTP {exc.code}"
+    except OSError as exc:  # refused, timed out, DNS: URLError and socket errors
+        return [], f"GET {path} failed ({getattr(exc, 'reason', exc)})"
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return [], f"GET {path} is not JSON"
+    operations = operations_from_openapi(document) if isinstance(document, dict) else []
+    if not operations:
+        return [], f"GET {path} declares no operations under paths"
+    return [str(operation) for operation in operations], ""
 
 
 class GateEngine:

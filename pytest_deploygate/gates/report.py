@@ -32,10 +32,23 @@ def build_document(
     details: Mapping[str, Any],
     mask: Callable[[str], str],
 ) -> dict[str, Any]:
-    """The JSON-able result of a run's gates, every string passed through ``mask``."""
+    """The JSON-able result of a run's gates, every string passed through ``mask``.
+
+    ``verdict`` is the whole run's (failed tests fail it: a reader of this file alone must see
+    that); ``gates_verdict`` is the gates' alone, and ``verdict_reasons`` says why it failed.
+    """
+    breached = [result.metric for result in results if result.breached]
+    tests_exit = int(run.get("tests_exit_status", 0))
+    reasons = []
+    if tests_exit != 0:
+        reasons.append(f"tests did not pass (pytest exit status {tests_exit})")
+    if breached:
+        reasons.append("gates breached: " + ", ".join(breached))
     document = {
         "format": FORMAT,
-        "verdict": "fail" if any(result.breached for result in results) else "pass",
+        "verdict": "fail" if reasons else "pass",
+        "gates_verdict": "fail" if breached else "pass",
+        "verdict_reasons": reasons,
         "environment": dict(environment),
         "run": dict(run),
         "gates": [
@@ -134,6 +147,8 @@ def summary_line(results: Sequence[GateResult]) -> str:
 def html_summary(document: Mapping[str, Any]) -> str:
     """The block placed at the top of pytest-html's summary: verdict, gates, environment, run."""
     verdict = document["verdict"]
+    gates_verdict = document.get("gates_verdict", verdict)  # older documents have one verdict
+    reasons = "; ".join(document.get("verdict_reasons", []))
     rows = "".join(
         f'<tr class="gate-{gate["verdict"].replace(" ", "-")}">'
         f"<td>{_e(gate['metric'])}</td><td>{_e(gate['threshold'])}</td>"
@@ -149,7 +164,10 @@ def html_summary(document: Mapping[str, Any]) -> str:
     facts_html = "".join(
         f"<tr><th>{_e(k)}</th><td>{_e(str(v))}</td></tr>" for k, v in facts.items()
     )
-    colour = "#c0392b" if verdict == "fail" else "#1e8449"
+
+    def colour(word: str) -> str:
+        return "#c0392b" if word == "fail" else "#1e8449"
+
     return (
         '<section id="deploygate-gates" data-verdict="' + _e(verdict) + '">'
         "<style>#deploygate-gates table{border-collapse:collapse;margin:.4em 0}"
@@ -159,7 +177,10 @@ def html_summary(document: Mapping[str, Any]) -> str:
         "{color:#222}#deploygate-gates .gate-not-measured td{color:#777}"
         "#deploygate-gates .gate-pass td:last-child{color:#1e8449;font-weight:bold}"
         "#deploygate-gates .gate-fail td:last-child{color:#c0392b;font-weight:bold}</style>"
-        f'<h3>Quality gates: <span style="color:{colour}">{_e(verdict.upper())}</span></h3>'
+        f'<h3>Run: <span style="color:{colour(verdict)}">{_e(verdict.upper())}</span>'
+        + (f" ({_e(reasons)})" if reasons else "")
+        + f' · Quality gates: <span style="color:{colour(gates_verdict)}">'
+        f"{_e(gates_verdict.upper())}</span></h3>"
         "<table><thead><tr><th>metric</th><th>threshold</th><th>value</th><th>verdict</th>"
         f"</tr></thead><tbody>{rows}</tbody></table>"
         + (f"<ul>{notes}</ul>" if notes else "")
@@ -202,7 +223,7 @@ def junit_xml(results: Sequence[GateResult], suite_name: str) -> str:
                 result.note or message
             )
         elif result.verdict == "not measured":
-            ET.SubElement(case, "skipped", message="not measured in this run")
+            ET.SubElement(case, "skipped", message=result.note or "not measured in this run")
     root = ET.Element("testsuites")
     root.append(suite)
     ET.indent(root)

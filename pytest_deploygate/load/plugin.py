@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from pytest_deploygate.config import Environment
+from pytest_deploygate.config.locate import reports_location
 from pytest_deploygate.load.config import LoadConfigError, LoadSettings
 from pytest_deploygate.load.harness import EXTRAS_KEY, LoadHarness, endpoints_of
 from pytest_deploygate.load.results import LoadResult
@@ -154,7 +155,7 @@ def reports_dir(config: pytest.Config) -> Path:
     if html:
         return Path(html).absolute().parent
     chosen = getattr(config.option, "deploygate_reports_dir", None)
-    return Path(chosen).absolute() if chosen else config.rootpath / "reports"
+    return reports_location(chosen, config.invocation_params.dir)
 
 
 _EXTRAS_PLUGIN_NAME = "deploygate-load-extras"

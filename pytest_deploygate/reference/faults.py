@@ -18,7 +18,14 @@ FAULT_DESCRIPTIONS: dict[str, str] = {
     "database-down": "the database is unreachable: health fails, database routes answer 503",
     "stale-schema": "schema_migrations holds an old schema version",
     "drop-column": "the bookings.notes column is missing",
+    "sql-injection": "login builds its SQL from the e-mail text; a database error answers 503",
+    "sql-error-messages": "as sql-injection, but a database error answers 400 with its message",
+    "blind-sql-injection": "as sql-injection, but a database error answers 401 like a wrong "
+    "password, and SQLite runs sleep(seconds) as PostgreSQL runs pg_sleep",
+    "template-injection": "the chat reply renders the message as a Jinja2 template",
 }
+#: The faults that build the login query from the e-mail text (auth.py).
+SQL_INJECTION_FAULTS = frozenset({"sql-injection", "sql-error-messages", "blind-sql-injection"})
 
 FAULTS: frozenset[str] = frozenset(FAULT_DESCRIPTIONS)
 

@@ -21,8 +21,26 @@ _lock = threading.Lock()
 _buffer: list[Entry] = []
 
 
+class UnknownMetricError(ValueError):
+    """record_metric got a name the gate catalogue does not know (it would be lost)."""
+
+
 def record_metric(name: str, value: float) -> None:
-    """Record one measurement (e.g. ``record_metric("page.load_ms", 812.3)``) for the gates."""
+    """Record one measurement (e.g. ``record_metric("page.load_ms", 812.3)``) for the gates.
+
+    ``name`` is one of the catalogue's recorded metrics, or ``custom.<name>`` for a metric of
+    your own that a ``[gates]`` entry of the same name can judge; anything else raises
+    UnknownMetricError rather than vanish.
+    """
+    # Imported here: the gates package imports this module (its pooling reads reports).
+    from pytest_deploygate.gates.catalog import is_recordable, recordable_names
+
+    if not is_recordable(str(name)):
+        raise UnknownMetricError(
+            f"record_metric({name!r}): not a metric of the gate catalogue, so no gate could "
+            f"use it; record one of {', '.join(recordable_names())}, or custom.<name> for a "
+            'metric of your own (gate it with [gates] "custom.<name>" = "< 5")'
+        )
     number = float(value)
     _append({"kind": "metric", "name": str(name), "value": number})
 

@@ -106,6 +106,7 @@ def pytest_configure(config: pytest.Config) -> None:
         preflight=config.option.deploygate_preflight,
     )
     config.stash[MASKER_KEY] = Masker()
+    _refuse_a_moved_rootdir(config)
     loaded = _load(config)
     if loaded is None:
         return
@@ -120,6 +121,35 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(controller, "deploygate-controller")
     if config.pluginmanager.hasplugin("html"):
         config.pluginmanager.register(_HtmlHooks(controller), "deploygate-html")
+
+
+def _refuse_a_moved_rootdir(config: pytest.Config) -> None:
+    """pytest picks its rootdir and ini file before any plugin's options exist, so it reads the
+    path in ``--environments-file /elsewhere/env.toml`` as a test path and looks for its ini file
+    from /elsewhere: the project's ini file is not read, the rootdir moves, other tests are
+    collected. Nothing can undo that from a plugin; refuse it with the fix (the ``=`` form)."""
+    if config.getoption("rootdir", None):
+        return  # the user chose the rootdir
+    args = list(config.invocation_params.args)
+    invocation_dir = config.invocation_params.dir.resolve()
+    inipath = config.inipath
+    if inipath is not None and _within(invocation_dir, inipath.parent.resolve()):
+        return  # the ini file found applies to where pytest was started
+    for flag, value in zip(args, args[1:], strict=False):
+        if flag != "--environments-file":
+            continue
+        if _within((invocation_dir / value).resolve().parent, invocation_dir):
+            continue  # searched from inside the project, pytest finds the project's ini file
+        raise pytest.UsageError(
+            f"--environments-file {value} as two arguments: pytest reads {value} as a test "
+            "path before plugins load and looks for its configuration from there, not from "
+            f"{invocation_dir}; its rootdir became {config.rootpath} and other tests would be "
+            f"collected. Write --environments-file={value}"
+        )
+
+
+def _within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
 
 
 def _load(config: pytest.Config) -> DeploygateConfig | None:

@@ -91,6 +91,8 @@ def test_green_pipeline_deploys_staging_tests_it_then_deploys_production(
     assert staging.endswith(f"-- {tmp_path}/bin/deploy staging")
     (suites,) = called(calls, "pytest --env=staging")
     assert "--gate-strict" in suites and "--vuln-report reports/pip-audit.json" in suites
+    # Strict needs every gate measurable: coverage.py's JSON carries functions, Cobertura not.
+    assert "--coverage-report reports/coverage.json" in suites
     (production,) = called(calls, "deploygate deploy --env production")
     assert "--verify smoke" in production and "--rollback" in production
     assert "--follow-deploy" in called(calls, "deploygate watch")[0]
@@ -194,6 +196,7 @@ def test_the_workflow_runs_the_same_release_with_an_approval() -> None:
     assert "--rollback" in commands("staging")
     assert "pytest --env=staging" in commands("staging-suites")
     assert "--gate-strict" in commands("staging-suites")
+    assert "--coverage-report reports/coverage.json" in commands("staging-suites")
     assert jobs["staging-suites"]["needs"] == "staging"
     production = jobs["production"]
     assert production["needs"] == "staging-suites"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -13,6 +14,8 @@ import inner_session
 import pytest
 from gate_helpers import gates_json, http, metric, run
 from loopback_server import serve
+
+from pytest_deploygate.gates import report
 
 Project = Callable[..., pytest.Pytester]
 
@@ -149,6 +152,23 @@ def test_a_breached_pass_rate_keeps_pytests_own_failure_status(gate_project: Pro
     result.stdout.fnmatch_lines(["tests.pass_rate.security*>= 100*66.67%*FAIL"])
 
 
+def test_failed_tests_fail_the_top_level_verdict_of_gates_json(gate_project: Project) -> None:
+    # Given a run whose gates all hold but one of whose tests fails
+    pytester = gate_project(
+        {"http.p95_ms": "< 200"},
+        entries=FAST,
+        files={"suites/smoke/test_home.py": "def test_home(): assert False, 'home page 500'\n"},
+    )
+    result = run(pytester)
+    assert result.ret == 1
+    # Then gates.json read alone says the run failed, and why; the gates' own verdict is beside it
+    document = gates_json(pytester)
+    assert document["verdict"] == "fail"
+    assert document["gates_verdict"] == "pass"
+    assert document["verdict_reasons"] == ["tests did not pass (pytest exit status 1)"]
+    assert report.html_summary(document).count(">FAIL<") == 1
+
+
 def test_skips_and_xfails_do_not_count_and_setup_errors_do(gate_project: Project) -> None:
     pytester = gate_project(
         {"tests.pass_rate.security": ">= 50"},
@@ -279,7 +299,10 @@ def test_endpoint_coverage_from_platform_endpoints_lists_the_missed(gate_project
     result = run(pytester)
     assert result.ret == 99
     result.stdout.fnmatch_lines(
-        ["api.endpoint_coverage: missed ANY /api/ai/ollama, ANY /api/auth/login, *"]
+        [
+            "api.endpoint_coverage: operations from *platform.endpoints*: GET /openapi.json "
+            "failed (*refused); missed ANY /api/ai/ollama, ANY /api/auth/login, *"
+        ]
     )
     endpoints = gates_json(pytester)["endpoints"]
     assert endpoints["covered"] == ["ANY /api/services"]
@@ -441,5 +464,142 @@ def test_endpoint_coverage_from_the_platforms_openapi_document(
         [
             "api.endpoint_coverage*>= 100*50%*FAIL",
             "api.endpoint_coverage: missed DELETE /api/services/{serviceId}, POST /api/bookings",
+        ]
+    )
+
+
+API_READ_AND_WRITE = {
+    "suites/api/test_write.py": """
+        import pytest
+        from pytest_deploygate.session import metrics
+
+        @pytest.mark.destructive
+        def test_books():
+            metrics.record_http("POST", "/api/bookings", 201, 12.0)
+        """
+}
+OPERATIONS = {"kind": "operations", "operations": ["GET /api/services", "POST /api/bookings"]}
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "kept"),
+    [
+        ("production", (), "1 test refused by policy"),
+        ("staging", ("-k", "not books"), "1 test deselected"),
+    ],
+    ids=["refused-by-policy", "deselected"],
+)
+def test_work_kept_from_running_never_breaches_endpoint_coverage(
+    gate_project: Project, env: str, args: tuple[str, ...], kept: str
+) -> None:
+    # Given an api suite whose write test the policy refuses (production) or the user deselects
+    pytester = gate_project(
+        {"api.endpoint_coverage": ">= 100"},
+        entries=[OPERATIONS, http("/api/services", 10)],
+        files=API_READ_AND_WRITE,
+    )
+    # When the rest runs
+    result = inner_session.run(pytester, f"--env={env}", "--no-preflight", *args)
+    # Then the coverage is not measured, and says why, instead of breaching
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "api.endpoint_coverage*>= 100*not measured*not measured",
+            f"api.endpoint_coverage: not measured ({kept})",
+        ]
+    )
+    gate = gates_json(pytester)["gates"][0]
+    assert (gate["value"], gate["note"]) == (None, f"not measured ({kept})")
+    # And --gate-strict keeps the strict behaviour: the partial coverage counts
+    strict = inner_session.run(pytester, f"--env={env}", "--no-preflight", "--gate-strict", *args)
+    assert strict.ret == 99
+    strict.stdout.fnmatch_lines(
+        [
+            "api.endpoint_coverage*>= 100*50%*FAIL",
+            f"api.endpoint_coverage: {kept} (counted: --gate-strict); missed POST /api/bookings",
+        ]
+    )
+
+
+def test_every_unmeasured_gate_says_why(gate_project: Project) -> None:
+    # Given gates whose metrics this run cannot measure, each for another reason
+    pytester = gate_project(
+        {
+            "tests.pass_rate.integration": ">= 100",
+            "tests.pass_rate.security": ">= 100",
+            "coverage.lines": ">= 85",
+            "vulnerabilities.high": "< 5",
+            "load.p95_ms": "< 200",
+            "http.p95_ms": "< 200",
+        },
+        files={
+            "suites/api/test_list.py": "def test_list(): pass\n",
+            "suites/security/test_auth.py": "def test_auth(): pass\n",
+        },
+    )
+    result = run(pytester, "-m", "api", "--gates-junit", "gates.xml")
+    assert result.ret == 0, result.stdout.str()
+    expected = {
+        "coverage.lines": "not measured: input file not given (--coverage-report PATH)",
+        "http.p95_ms": "not measured: no request went through the instrumented client "
+        "(api fixtures, record_http)",
+        "load.p95_ms": "not measured: the load suite was not selected (no test recorded "
+        "load.p95_ms)",
+        "tests.pass_rate.integration": "not measured: no test carries the integration marker",
+        "tests.pass_rate.security": "not measured: the security suite was deselected "
+        "(1 test deselected)",
+        "vulnerabilities.high": "not measured: input file not given (--vuln-report PATH)",
+    }
+    # Then the terminal, gates.json, the HTML summary and the JUnit file say why
+    result.stdout.fnmatch_lines_random([f"{metric}: {why}" for metric, why in expected.items()])
+    document = gates_json(pytester)
+    assert {gate["metric"]: gate["note"] for gate in document["gates"]} == expected
+    summary = report.html_summary(document)
+    assert all(html.escape(why) in summary for why in expected.values())
+    skipped = ET.parse(pytester.path / "gates.xml").findall(".//skipped")
+    assert sorted(s.get("message") for s in skipped) == sorted(expected.values())
+
+
+def test_an_unknown_metric_name_is_an_error_naming_the_catalogue(gate_project: Project) -> None:
+    # Given a test that records a name no gate knows (a typo of health.database_ms)
+    pytester = gate_project(
+        {"health.database_ms": "< 1000"}, entries=[metric("health.databse_ms", 12)]
+    )
+    result = run(pytester)
+    # Then the test fails naming the name, the catalogue and the custom namespace
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(
+        [
+            "*UnknownMetricError: record_metric('health.databse_ms'): not a metric of the gate "
+            "catalogue*record one of accessibility.critical, *health.database_ms, *or "
+            "custom.<name> for a metric of your own*"
+        ]
+    )
+
+
+def test_custom_and_health_metrics_reach_their_gates(gate_project: Project) -> None:
+    # Given a team's own metric and the health suite's database latency, each with a gate
+    pytester = gate_project(
+        {
+            "custom.queue_depth": "< 10",
+            "custom.cache_hit_percent": ">= 90",
+            "health.database_ms": "< 1000",
+        },
+        entries=[
+            metric("custom.queue_depth", 3),
+            metric("custom.queue_depth", 12),
+            metric("custom.cache_hit_percent", 95),
+            metric("custom.cache_hit_percent", 80),
+            metric("health.database_ms", 4.5),
+        ],
+    )
+    result = run(pytester)
+    # Then each gate judges its worst sample
+    assert result.ret == 99
+    result.stdout.fnmatch_lines_random(
+        [
+            "custom.cache_hit_percent*>= 90*80*FAIL",
+            "custom.queue_depth*< 10*12*FAIL",
+            "health.database_ms*< 1000*4.5 ms*PASS",
         ]
     )

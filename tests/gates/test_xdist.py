@@ -94,3 +94,41 @@ def test_a_crashed_worker_loses_only_what_it_never_reported(gate_project: Projec
     # Every reported test's request arrived; the crashed test's never did.
     assert document["metrics"]["http.requests"] == 6
     assert document["tests"]["api"]["failed"] == 1
+
+
+def test_deselected_work_reads_the_same_with_two_workers(gate_project: Project) -> None:
+    # Given api tests of which -k deselects some, on each worker as on the controller
+    pytester = gate_project(
+        {"api.endpoint_coverage": ">= 100", "tests.pass_rate.security": ">= 100"},
+        files={
+            "suites/api/test_api.py": """
+                import pytest
+                from pytest_deploygate.session import metrics
+
+                @pytest.mark.parametrize("n", range(4))
+                def test_read(n):
+                    operations = ["GET /api/services", "POST /api/bookings"]
+                    metrics.record_entry({"kind": "operations", "operations": operations})
+                    metrics.record_http("GET", "/api/services", 200, 10.0)
+
+                def test_write():
+                    metrics.record_http("POST", "/api/bookings", 201, 10.0)
+                """,
+            "suites/security/test_sec.py": "def test_sec(): pass\n",
+        },
+    )
+    notes = []
+    for workers in ("0", "2"):
+        result = run(pytester, "-n", workers, "-k", "read")
+        assert result.ret == 0, result.stdout.str()
+        notes.append({gate["metric"]: gate["note"] for gate in gates_json(pytester)["gates"]})
+    # Then both say the same: nothing breached, and why each gate was not measured
+    assert (
+        notes[0]
+        == notes[1]
+        == {
+            "api.endpoint_coverage": "not measured (1 test deselected)",
+            "tests.pass_rate.security": "not measured: the security suite was deselected "
+            "(1 test deselected)",
+        }
+    )

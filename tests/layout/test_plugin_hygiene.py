@@ -56,7 +56,7 @@ def test_a_users_junit_file_carries_no_deploygate_data(pytester: pytest.Pytester
 
         def test_x(record_property):
             record_property("mine", "1")
-            record_metric("http.requests", 1)
+            record_metric("custom.requests", 1)
         """
     )
 

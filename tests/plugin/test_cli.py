@@ -140,3 +140,61 @@ def test_health_of_local_boots_the_platform(capsys: pytest.CaptureFixture[str]) 
     repo_file = str(Path(__file__).resolve().parents[2] / "environments.toml")
     assert main(["health", "--env", "local", "--environments-file", repo_file, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["overall"] == "healthy"
+
+
+@pytest.mark.parametrize(
+    ("word", "overall", "code"),
+    [
+        ("fail", "unhealthy", 2),
+        ("DOWN", "unhealthy", 2),
+        ("unhealthy", "unhealthy", 2),
+        ("warn", "degraded", 1),
+        ("ok", "healthy", 0),
+        ("UP", "healthy", 0),
+    ],
+)
+def test_the_document_status_decides_over_http_200(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    server: Loopback,
+    word: str,
+    overall: str,
+    code: int,
+) -> None:
+    # Given /api/health answering HTTP 200 with a document whose own status says otherwise
+    server.health_body = {**Loopback().health_body, "status": word}
+    try:
+        path = write(tmp_path, qa_with_services(server.url))
+        # Then that status decides the verdict and the exit code
+        assert main(["health", "--env", "qa", "--environments-file", path]) == code
+    finally:
+        server.health_body = Loopback().health_body
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == f"deploygate health: qa is {overall}"
+    if code:
+        assert f"HTTP 200 but the document says status {word!r}" in out
+
+
+@pytest.mark.parametrize(
+    ("word", "overall", "code"), [("down", "unhealthy", 2), ("warn", "degraded", 1)]
+)
+def test_each_component_in_checks_decides(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    server: Loopback,
+    word: str,
+    overall: str,
+    code: int,
+) -> None:
+    # Given a document that passes overall but one component (payment) says otherwise
+    body = Loopback().health_body
+    body["checks"]["payment"] = [{"status": word, "output": "gateway timeout"}]  # type: ignore[index]
+    server.health_body = body
+    try:
+        path = write(tmp_path, qa_with_services(server.url))
+        assert main(["health", "--env", "qa", "--environments-file", path]) == code
+    finally:
+        server.health_body = Loopback().health_body
+    out = capsys.readouterr().out
+    assert f"deploygate health: qa is {overall}" in out
+    assert f"payment (platform)   {overall:<10} gateway timeout" in out

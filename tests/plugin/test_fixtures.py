@@ -88,7 +88,7 @@ def test_api_records_every_request_once_on_its_phase(
         def warmed(api):
             api.get("/api/services")
             yield api
-            record_metric("teardown.ms", 3)
+            record_metric("custom.teardown_ms", 3)
 
         def test_requests(warmed):
             warmed.get("/api/availability?x=1")
@@ -136,7 +136,7 @@ def test_api_records_every_request_once_on_its_phase(
             "test": "test_requests",
             "when": "teardown",
             "kind": "metric",
-            "name": "teardown.ms",
+            "name": "custom.teardown_ms",
             "value": 3.0,
         },
     ]

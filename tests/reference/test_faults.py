@@ -8,11 +8,13 @@ import re
 import time
 from collections.abc import Callable
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from refapp_support import Platform, StartPlatform, booking_body
 
 from pytest_deploygate.reference import FAULTS
+from pytest_deploygate.reference.security import hash_password
 from pytest_deploygate.reference.settings import SCHEMA_VERSION
 
 
@@ -162,6 +164,33 @@ def complete_schema(p: Platform) -> bool:
     return "notes" in _schema(p)[1]
 
 
+def _login_as(p: Platform, email: str) -> httpx.Response:
+    return p.client.post("/api/auth/login", json={"email": email, "password": "not-it-1"})
+
+
+def parameterised_login(p: Platform) -> bool:
+    # A quote is only text to a parameterised query: a plain failed login.
+    return _login_as(p, "x'").status_code == 401
+
+
+def database_errors_hidden(p: Platform) -> bool:
+    response = _login_as(p, "x'")
+    return response.status_code == 401 and "unrecognized token" not in response.text
+
+
+def no_timing_oracle(p: Platform) -> bool:
+    # The blind fault answers like a clean login (its proof in the suite is the sleep); here,
+    # without a clock, the injection shows by a UNION that logs in with a hash of our choosing.
+    forged = hash_password("not-it-1")
+    response = _login_as(p, f"nobody' UNION SELECT 1, 'admin', '{forged}' -- ")
+    return response.status_code == 401
+
+
+def chat_text_is_not_a_template(p: Platform) -> bool:
+    reply = p.client.post("/api/chat", json={"message": "{{9187*7411}}"}).json()["reply"]
+    return "68084857" not in reply
+
+
 PROTECTIONS: dict[str, Callable[[Platform], bool]] = {
     "no-security-headers": security_headers,
     "no-rate-limit": rate_limit,
@@ -178,6 +207,10 @@ PROTECTIONS: dict[str, Callable[[Platform], bool]] = {
     "database-down": database_up,
     "stale-schema": current_schema,
     "drop-column": complete_schema,
+    "sql-injection": parameterised_login,
+    "sql-error-messages": database_errors_hidden,
+    "blind-sql-injection": no_timing_oracle,
+    "template-injection": chat_text_is_not_a_template,
 }
 
 

@@ -81,11 +81,43 @@ FAULTS = {
     ),
     "no-input-validation": (
         SECURITY,
-        "malicious",
+        "malicious or injection_into_login",
         [
+            "*POST /api/chat field message with xss payload \"<script>alert('deploygate')"
+            '</script>": the markup comes back unescaped in a reply the page displays*',
             "*POST /api/chat with '<script>alert(\"xss\")</script>' was accepted (200), "
             "expected 400/422*",
             "*POST /api/bookings with customer name '<script>*was accepted (201)*",
+        ],
+    ),
+    # Injection: each detection has a fault it turns red (suites/security/injection.py).
+    "sql-injection": (
+        SECURITY,
+        "injection_into_login",
+        ['*POST /api/auth/login field email with sql payload "\'": the server failed (503*'],
+    ),
+    "sql-error-messages": (
+        SECURITY,
+        "injection_into_login",
+        [
+            '*POST /api/auth/login field email with sql payload "\'": a database error shows '
+            "in the answer ('unrecognized token'*"
+        ],
+    ),
+    "blind-sql-injection": (
+        SECURITY,
+        "injection_into_login",
+        [
+            "*field email with sql payload \"x' || (SELECT sleep(2)) || '\": the answer took "
+            "* s and * s against * s without the payload (a 2 s sleep ran)*"
+        ],
+    ),
+    "template-injection": (
+        SECURITY,
+        "injection_into_login",
+        [
+            "*POST /api/chat field message with template payload '{{9187*7411}}': the template "
+            "was evaluated (68084857 in 200*"
         ],
     ),
     "leaky-500s": (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,6 +11,7 @@ from fastapi import APIRouter
 from ..db import users
 from ..deps import DatabaseDep, SettingsDep
 from ..errors import ApiError
+from ..faults import SQL_INJECTION_FAULTS
 from ..security import issue_token, verify_password
 from .models import LoginIn
 
@@ -22,11 +24,14 @@ _DUMMY_HASH = "pbkdf2_sha256$60000$00$00"
 @router.post("/auth/login")
 def login(body: LoginIn, database: DatabaseDep, settings: SettingsDep) -> dict[str, Any]:
     with database.read() as conn:
-        user = conn.execute(
-            sa.select(users.c.id, users.c.role, users.c.password_hash).where(
-                users.c.email == body.email.strip().lower()
-            )
-        ).first()
+        if settings.faults & SQL_INJECTION_FAULTS:
+            user = _injectable_lookup(conn, body.email.strip().lower(), settings)
+        else:
+            user = conn.execute(
+                sa.select(users.c.id, users.c.role, users.c.password_hash).where(
+                    users.c.email == body.email.strip().lower()
+                )
+            ).first()
     if not verify_password(body.password, user.password_hash if user else _DUMMY_HASH) or not user:
         raise ApiError(401, "invalid e-mail or password")
     return {
@@ -35,3 +40,25 @@ def login(body: LoginIn, database: DatabaseDep, settings: SettingsDep) -> dict[s
         "expiresIn": settings.token_ttl_seconds,
         "role": user.role,
     }
+
+
+def _injectable_lookup(conn: sa.Connection, email: str, settings: Any) -> Any:
+    """The faults' lookup: the e-mail pasted into the SQL text (the classic injection)."""
+    if settings.has("blind-sql-injection") and conn.dialect.name == "sqlite":
+        # What MySQL's SLEEP and PostgreSQL's pg_sleep give an attacker: a timing oracle.
+        driver: Any = conn.connection.driver_connection
+        driver.create_function("sleep", 1, _sleep)
+    query = f"SELECT id, role, password_hash FROM users WHERE email = '{email}'"
+    try:
+        return conn.execute(sa.text(query)).first()
+    except sa.exc.DBAPIError as exc:
+        if settings.has("sql-error-messages"):
+            raise ApiError(400, f"login failed: {exc.orig}") from None
+        if settings.has("blind-sql-injection"):
+            raise ApiError(401, "invalid e-mail or password") from None
+        raise
+
+
+def _sleep(seconds: float) -> int:
+    time.sleep(min(float(seconds), 10.0))
+    return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from jinja2 import Template
 
 from ..chat import answer, validate_message
 from ..deps import SettingsDep
@@ -18,4 +19,12 @@ async def chat(body: ChatIn, request: Request, settings: SettingsDep) -> dict[st
         request.app.state.chat_limiter.check(client)
     if settings.has("no-input-validation"):
         return {"reply": answer(body.message, reflect=True)}
-    return {"reply": answer(validate_message(body.message), reflect=False)}
+    message = validate_message(body.message)
+    if settings.has("template-injection"):
+        # The fault: the user's text becomes part of a template's source, so {{ ... }} runs.
+        return {
+            "reply": Template(
+                f"Thanks for asking about {message}. {answer(message, False)}"
+            ).render()
+        }
+    return {"reply": answer(message, reflect=False)}
