@@ -142,7 +142,7 @@ def _harness(request: pytest.FixtureRequest) -> LoadHarness:
         host=str(host),
         run_id=session.run_id,
         reports_dir=reports_dir(config),
-        endpoints=endpoints_of(env.platform.endpoints),
+        endpoints=endpoints_of(env.platform.api),
         token=token,
         mask=config.stash.get(MASKER_KEY, None),
     )

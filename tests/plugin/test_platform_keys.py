@@ -1,0 +1,151 @@
+"""Every [platform] key changes what the suites get: statically (each key changes the typed
+contract) and in a real session (renamed paths and selectors are what the suites request)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+
+import inner_session
+import pytest
+from loopback_server import serve
+
+from pytest_deploygate.config import schema
+from pytest_deploygate.config.model import Platform
+
+# Values that a generic change would make invalid.
+CHANGED: dict[str, Any] = {
+    "header_profile": "owasp",
+    "auth.mode": "form",
+    "auth.refusal_statuses": [401],
+    "security.protected": {"DELETE /x": "staff"},
+    "security.public_writes": ["PUT /x"],
+    "security.chat": "PUT /x",
+    "rate_limit.endpoint": "PUT /x",
+    "requests.headers": {"*": {"X-Requested-With": "XMLHttpRequest"}},
+    "database.verify": {"one": {"query": "SELECT 1"}},
+    "database.tables": {"t": ["c"]},
+    "database.expected_version": "2025.01.0",
+    "api.openapi": "/v2/openapi.json",
+}
+
+
+def _keys(section: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for name, spec in section.items():
+        if isinstance(spec, Mapping):
+            yield from _keys(spec, f"{prefix}{name}.")
+        else:
+            yield f"{prefix}{name}", spec
+
+
+def _changed(key: str, spec: schema.Key) -> Any:
+    if key in CHANGED:
+        return CHANGED[key]
+    default = spec.default
+    if isinstance(default, bool):
+        return not default
+    if isinstance(default, int | float):
+        return default + 1
+    if isinstance(spec.spec, schema.MapOf):
+        return {"deploygate-probe": "/probe" if spec.spec.value is str else ["x"]}
+    if isinstance(default, list):
+        return [*default, "/probe"]
+    if isinstance(default, str) and default[:1].isupper() and " " in default:
+        return "PUT /probe"  # a "METHOD /path" key
+    return "/probe"
+
+
+def _table(key: str, value: Any) -> dict[str, Any]:
+    *sections, name = key.split(".")
+    table: dict[str, Any] = {name: value}
+    for section in reversed(sections):
+        table = {section: table}
+    return table
+
+
+@pytest.mark.parametrize(("key", "spec"), list(_keys(schema.PLATFORM)), ids=lambda v: str(v))
+def test_every_platform_key_changes_the_contract_the_suites_get(key: str, spec: Any) -> None:
+    # Given the default contract and one with only this key changed
+    default = Platform.from_tables({})
+    changed = Platform.from_tables(_table(key, _changed(key, spec)))
+    # Then the suites receive a different contract: no key is declared and ignored
+    assert changed != default, f"[platform] {key} is declared but changes nothing"
+
+
+# --- a platform of another shape, on loopback, recording what the suites request ------------
+
+SHAPED = """
+[platform.endpoints]
+health = "/v2/status"
+home = "/v2/"
+book = "/v2/reserve"
+services = "/v2/catalogue"
+availability = "/v2/free"
+
+[platform.api]
+availability = "GET /v2/free-slots/{{service_id}}/on/{{date}}"
+
+[platform.selectors]
+service-card = ".offer"
+
+[platform.health]
+components = ["db"]
+content_type = "application/json"
+
+[environments.other]
+base_url = "{url}"
+"""
+
+
+class _Shaped(BaseHTTPRequestHandler):
+    seen: list[str]
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.server.seen.append(self.path)  # type: ignore[attr-defined]
+        health = {"status": "pass", "checks": {"db": [{"status": "pass"}]}}
+        answers: dict[str, tuple[str, object]] = {
+            "/v2/status": ("application/json", health),
+            "/v2/catalogue": ("application/json", [{"id": "a1", "name": "Massage"}]),
+            "/v2/free": ("application/json", {"days": []}),
+            "/v2/": ("text/html", "<html><body>home</body></html>"),
+            "/v2/reserve": ("text/html", '<html><div class="offer">Massage</div></html>'),
+        }
+        kind, body = answers.get(self.path, ("application/json", None))
+        if body is None and self.path.startswith("/v2/free-slots/a1/on/"):
+            body = {"slots": ["09:00"]}
+        status = 404 if body is None else 200
+        data = (body if isinstance(body, str) else json.dumps(body)).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def test_the_smoke_and_health_suites_request_the_configured_shape(
+    pytester: pytest.Pytester,
+) -> None:
+    seen: list[str] = []
+    with serve(_Shaped, seen=seen) as url:
+        # Given an environment whose paths, selectors and health components differ from the seed
+        (pytester.path / "environments.toml").write_text(SHAPED.format(url=url))
+        # When the smoke and health suites run against it
+        result = inner_session.run(
+            pytester,
+            "--env=other",
+            "-p",
+            "no:randomly",
+            *inner_session.suite_path("smoke", "health"),
+            "-k",
+            "not database",
+        )
+    # Then they pass, and every request went to a configured path (preflight included)
+    result.assert_outcomes(passed=7)
+    assert seen[0] == "/v2/status", "the preflight probes [platform.endpoints] health"
+    assert not [p for p in seen if not p.startswith("/v2/")], seen
+    assert any(p.startswith("/v2/free-slots/a1/on/") for p in seen), seen
