@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import Any
 
 import inner_session
@@ -149,3 +150,59 @@ def test_the_smoke_and_health_suites_request_the_configured_shape(
     assert seen[0] == "/v2/status", "the preflight probes [platform.endpoints] health"
     assert not [p for p in seen if not p.startswith("/v2/")], seen
     assert any(p.startswith("/v2/free-slots/a1/on/") for p in seen), seen
+
+
+# --- features a platform does not have -----------------------------------------------------
+
+NO_CHAT = """
+[platform.features]
+chat = false
+payments = false
+
+[environments.other]
+base_url = "{url}"
+"""
+
+
+def test_an_absent_feature_skips_its_tests_naming_the_key(pytester: pytest.Pytester) -> None:
+    seen: list[str] = []
+    with serve(_Shaped, seen=seen) as url:
+        # Given a platform without chat and payments, and tests that need them
+        (pytester.path / "environments.toml").write_text(NO_CHAT.format(url=url))
+        pytester.makepyfile(
+            """
+            import pytest
+
+            @pytest.mark.feature("chat")
+            def test_chat(api):
+                api.post("/api/chat")
+
+            def test_other(platform):
+                assert platform.has("openapi")
+            """
+        )
+        # When they run
+        result = inner_session.run(pytester, "--env=other", "--no-preflight", "-rs")
+    # Then the chat test skips with one line naming the key, and sends nothing
+    result.assert_outcomes(passed=1, skipped=1)
+    assert "[platform.features] chat = false: the platform has no chat" in result.stdout.str()
+    assert "/api/chat" not in seen
+
+
+def test_an_absent_feature_leaves_the_inherited_checks_and_endpoint_coverage() -> None:
+    from dataclasses import replace
+
+    from pytest_deploygate.config import Environment
+    from pytest_deploygate.gates.outcome import platform_operations
+
+    # Given a platform without chat, AI and payments
+    platform = Platform.from_tables({"features": {"chat": False, "ai": False, "payments": False}})
+    env = replace(Environment("other", Path("environments.toml")), platform=platform)
+    # Then none of the seed's checks on them is inherited, and coverage does not count them
+    security = platform.security
+    assert "/api/chat" not in [e.path for e in security.public_writes]
+    assert "/api/ai/ollama" not in [e.path for e in security.protected]
+    operations = {op.template for op in platform_operations(env)}
+    assert operations.isdisjoint({"/api/chat", "/api/ai/ollama", "/api/payments"})
+    assert "/api/bookings" in operations
+    assert "payment" not in platform.health.components
