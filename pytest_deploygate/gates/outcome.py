@@ -17,6 +17,7 @@ from pytest_deploygate.gates.evaluate import GateResult, evaluate
 from pytest_deploygate.gates.expressions import Threshold, parse_gate_table
 from pytest_deploygate.gates.regression import Baseline, evaluate_regressions
 from pytest_deploygate.masking import Masker
+from pytest_deploygate.mismatch import PREFIX as MISMATCH_PREFIX
 from pytest_deploygate.session.state import ENVIRONMENT_KEY, MASKER_KEY, SESSION_KEY
 
 _MISSED_SHOWN = 15
@@ -60,6 +61,8 @@ def evaluate_run(
     values = pool.values(operations)
     notes: dict[str, str] = {}
     details: dict[str, Any] = {"tests": _tests(pool)}
+    if pool.mismatches():
+        details["contract_mismatches"] = pool.mismatches()
 
     endpoints = pool.endpoints(operations)
     if endpoints is not None:
@@ -128,6 +131,7 @@ def _tests(pool: MetricPool) -> dict[str, Any]:
             "failed": t.failed,
             "skipped": t.skipped,
             "xfailed": t.xfailed,
+            "mismatched": t.mismatched,
         }
         for suite, t in sorted(tallies.items())
     }
@@ -165,6 +169,12 @@ def detail_lines(document: Mapping[str, Any]) -> list[str]:
             f"tests: {t['passed']} passed, {t['failed']} failed, {t['skipped']} skipped, "
             f"{t['xfailed']} xfailed (pass rate = passed / (passed + failed))"
         )
+        lines.append(
+            f"findings: {t['failed']}, contract mismatches: {t.get('mismatched', 0)}, "
+            f"passes: {t['passed']}"
+        )
+    for test, reason in document.get("contract_mismatches", {}).items():
+        lines.append(f"contract mismatch {test}: {reason.removeprefix(MISMATCH_PREFIX)}")
     if "baseline" in document:
         lines.append(f"regression gates compare with the baseline {document['baseline']['source']}")
     if "coverage" in document:

@@ -141,6 +141,7 @@ def test_the_smoke_and_health_suites_request_the_configured_shape(
             "--env=other",
             "-p",
             "no:randomly",
+            f"--reports-dir={pytester.path / 'reports'}",
             *inner_session.suite_path("smoke", "health"),
             "-k",
             "not database",
@@ -206,3 +207,57 @@ def test_an_absent_feature_leaves_the_inherited_checks_and_endpoint_coverage() -
     assert operations.isdisjoint({"/api/chat", "/api/ai/ollama", "/api/payments"})
     assert "/api/bookings" in operations
     assert "payment" not in platform.health.components
+
+
+# --- a mismatch is not a finding and never a pass ------------------------------------------
+
+HTML_HEALTH = """
+[environments.other]
+base_url = "{url}"
+"""
+
+
+class _HtmlEverywhere(BaseHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        data = b"<html><body>It works</body></html>"
+        self.send_response(404 if "catalogue" in self.path else 200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def test_html_where_json_is_expected_is_a_contract_mismatch_counted_apart(
+    pytester: pytest.Pytester,
+) -> None:
+    import json as json_module
+
+    with serve(_HtmlEverywhere) as url:
+        # Given a target answering HTML where the contract promises a JSON health document
+        (pytester.path / "environments.toml").write_text(HTML_HEALTH.format(url=url))
+        # When the health check of the smoke suite runs
+        result = inner_session.run(
+            pytester,
+            "--env=other",
+            "-rs",
+            f"--reports-dir={pytester.path / 'reports'}",
+            *inner_session.suite_path("smoke"),
+            "-k",
+            "health_endpoint",
+        )
+    # Then it neither fails with a traceback nor passes: one line names the key to set
+    result.assert_outcomes(skipped=1)
+    out = result.stdout.str()
+    assert "JSONDecodeError" not in out and "Traceback" not in out
+    assert "GET /api/health answered text/html (HTTP 200), not JSON" in out
+    assert "set [platform.endpoints] health" in out
+    # And the gates count it apart from findings and passes
+    assert "findings: 0, contract mismatches: 1, passes: 0" in out
+    document = json_module.loads((pytester.path / "reports" / "gates.json").read_text())
+    assert document["tests"]["all"]["mismatched"] == 1
+    assert document["tests"]["all"]["skipped"] == 0
+    [(test, reason)] = document["contract_mismatches"].items()
+    assert test.endswith("test_health_endpoint_passes") and "[platform.endpoints] health" in reason
