@@ -248,8 +248,12 @@ AUTH: Mapping[str, Key] = {
 }
 
 # Requests shaped like the platform's: extra headers per "METHOD /path" (or "*" for all).
+# Bodies: the suites write the seed's JSON; "form" sends them form-encoded (with the CSRF
+# field), and fields renames the seed's dotted names ("customerDetails.name") to the platform's.
 REQUESTS: Mapping[str, Key] = {
     "headers": Key(MapOf(MapOf(str)), {}),
+    "body": Key(str, "json"),
+    "fields": Key(MapOf(str), {}),
 }
 
 PLATFORM: Mapping[str, Spec] = {

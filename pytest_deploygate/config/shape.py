@@ -9,7 +9,7 @@ naming the key, before any test runs.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_deploygate.config import schema
@@ -81,9 +81,12 @@ class HealthContract:
 
 @dataclass(frozen=True)
 class RequestShape:
-    """``[platform.requests]``: extra headers by endpoint (``*`` for every request)."""
+    """``[platform.requests]``: extra headers by endpoint (``*`` for every request), the body
+    encoding ("json" or "form") and the platform's names for the seed's fields."""
 
     headers: Mapping[str, Mapping[str, str]]
+    body: str = "json"
+    fields: Mapping[str, str] = field(default_factory=dict)
 
     def headers_for(self, method: str, path: str) -> dict[str, str]:
         from pytest_deploygate.gates.endpoints import Operation
@@ -136,4 +139,8 @@ def request_shape(table: Mapping[str, Any]) -> RequestShape:
     for text in raw["headers"]:
         if text != "*":
             Endpoint.parse(text, f"requests.headers.{text!r}")
-    return RequestShape({k: dict(v) for k, v in raw["headers"].items()})
+    if raw["body"] not in ("json", "form"):
+        raise ContractError(f"[platform.requests] body = {raw['body']!r}; use 'json' or 'form'")
+    return RequestShape(
+        {k: dict(v) for k, v in raw["headers"].items()}, str(raw["body"]), dict(raw["fields"])
+    )
