@@ -219,7 +219,7 @@ def _outcome_of(report: Any) -> str:
 
 
 def _skip_reason(report: Any) -> str:
-    longrepr = report.longrepr
+    longrepr = getattr(report, "longrepr", None)
     if isinstance(longrepr, tuple) and len(longrepr) == 3:
         return str(longrepr[2]).removeprefix("Skipped: ")
     return str(longrepr or "")

@@ -8,11 +8,16 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+import httpx
 import inner_session
 import pytest
 from loopback_server import serve
 
 from pytest_deploygate.config.model import Platform
+
+# Before any in-process inner session: httpx imports httpcore with its first client, and
+# pytester drops modules first imported inside an inner run (and their exception classes).
+httpx.Client().close()
 
 PASSWORD = "s3cret-Passw0rd"
 SESSION = "sess-4d3c2b1a"

@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
+import httpx
 import inner_session
 import pytest
 from loopback_server import serve
@@ -16,10 +17,15 @@ from loopback_server import serve
 from pytest_deploygate.config import schema
 from pytest_deploygate.config.model import Platform
 
+# Before any in-process inner session: httpx imports httpcore with its first client, and
+# pytester drops modules first imported inside an inner run (and their exception classes).
+httpx.Client().close()
+
 # Values that a generic change would make invalid.
 CHANGED: dict[str, Any] = {
     "header_profile": "owasp",
     "auth.mode": "form",
+    "requests.body": "form",
     "auth.refusal_statuses": [401],
     "security.protected": {"DELETE /x": "staff"},
     "security.public_writes": ["PUT /x"],
