@@ -67,10 +67,12 @@ class HeaderRule:
             return f"{actual!r} is less strict than {self.at_least!r}"
         if actual.strip().lower() in {v.lower() for v in self.allowed}:
             return None
-        return f"{actual!r}, expected {' or '.join(map(repr, self.allowed))}"
+        return f"{actual!r}, expected {self}"
 
     def __str__(self) -> str:
-        return f">= {self.at_least}" if self.at_least else " | ".join(self.allowed)
+        if self.at_least:
+            return f"{self.at_least!r} or stricter"
+        return " or ".join(map(repr, self.allowed))
 
 
 def header_rules(profile: str, configured: dict[str, str]) -> dict[str, HeaderRule]:
