@@ -90,7 +90,9 @@ class SecurityContract:
     signed_in_only: list[Endpoint] = field(init=False)
 
     def __post_init__(self) -> None:
-        admin = [e for e, role in self.protected.items() if role == "admin"]
+        # "customer" is any signed-in user; any other role (admin, staff, ...) is privileged:
+        # a customer must be refused there.
+        admin = [e for e, role in self.protected.items() if role != "customer"]
         object.__setattr__(self, "admin_only", admin)
         object.__setattr__(self, "signed_in_only", [e for e in self.protected if e not in admin])
 

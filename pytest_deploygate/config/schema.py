@@ -100,7 +100,8 @@ API: Mapping[str, Key] = {
 }
 
 SECURITY: Mapping[str, Key] = {
-    # "METHOD path" -> the role it needs: "admin", or "customer" for any signed-in user.
+    # "METHOD path" -> the role it needs: "customer" for any signed-in user, or a privileged
+    # role (admin, staff, ...: a key of [environments.X.credentials]).
     "protected": Key(
         MapOf(str),
         {
