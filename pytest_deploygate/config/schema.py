@@ -241,6 +241,7 @@ AUTH: Mapping[str, Key] = {
     "csrf_field": Key(str, ""),  # form: the hidden input holding it (csrfmiddlewaretoken)
     "csrf_header": Key(str, ""),  # the header unsafe requests carry it in (X-CSRFToken)
     "session_cookie": Key(str, ""),  # form: the session cookie (sessionid), for its checks
+    "logout": Key(str, ""),  # form: "METHOD /path" that ends the session ("" = not checked)
     "api_key_header": Key(str, "X-API-Key"),
     "refusal_statuses": Key(list, [401, 403]),  # what counts as "refused"
     # HTML platforms refuse by redirecting to a login page: a redirect whose Location

@@ -59,6 +59,7 @@ class AuthContract:
     csrf_field: str
     csrf_header: str
     session_cookie: str
+    logout: str
     api_key_header: str
     refusal_statuses: tuple[int, ...]
     login_redirect: str
@@ -113,6 +114,8 @@ def auth_contract(table: Mapping[str, Any], endpoints: Mapping[str, str]) -> Aut
         raise ContractError(
             f"[platform.auth] mode = {raw['mode']!r}; use one of {', '.join(AUTH_MODES)}"
         )
+    if raw["logout"]:
+        Endpoint.parse(raw["logout"], "auth.logout")
     statuses = raw["refusal_statuses"]
     if not statuses or not all(isinstance(s, int) and 400 <= s < 600 for s in statuses):
         raise ContractError(

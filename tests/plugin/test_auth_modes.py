@@ -33,7 +33,11 @@ csrf_cookie = "csrftoken"
 csrf_field = "csrfmiddlewaretoken"
 csrf_header = "X-CSRFToken"
 session_cookie = "sessionid"
+logout = "POST /accounts/logout/"
 login_redirect = "/accounts/login/"
+
+[platform.security]
+protected = {{ "GET /bookings/mine" = "customer" }}
 
 [platform.requests]
 body = "form"
@@ -47,33 +51,53 @@ credentials.customer = {{ username = "carol", password = "{password}" }}
 
 
 class _DjangoLike(BaseHTTPRequestHandler):
-    """Session login behind a CSRF cookie, as a Django application does it."""
+    """Session login behind a CSRF cookie, as a Django application does it. The server's
+    ``faults`` switch protections off: "fixation" keeps the pre-login session id, "no-logout"
+    leaves the session alive after logout, "script-cookie" drops HttpOnly."""
 
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+    @property
+    def faults(self) -> set[str]:
+        return getattr(self.server, "faults", set())
+
+    @property
+    def sessions(self) -> set[str]:
+        return self.server.sessions  # type: ignore[attr-defined, no-any-return]
 
     def _cookies(self) -> dict[str, str]:
         pairs = (p.strip().partition("=") for p in self.headers.get("Cookie", "").split(";"))
         return {name: value for name, _, value in pairs if name}
 
-    def _answer(self, status: int, body: str = "", headers: dict[str, str] | None = None) -> None:
+    def _signed_in(self) -> bool:
+        return self._cookies().get("sessionid") in self.sessions
+
+    def _answer(self, status: int, body: str = "", headers: list[tuple[str, str]] = ()) -> None:
         data = body.encode()
         self.send_response(status)
-        for name, value in (headers or {}).items():
+        for name, value in headers:
             self.send_header(name, value)
         self.send_header("Content-Type", "text/html")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
 
+    def _session_cookie(self, value: str) -> tuple[str, str]:
+        flags = "" if "script-cookie" in self.faults else "; HttpOnly"
+        return ("Set-Cookie", f"sessionid={value}{flags}; SameSite=Lax; Path=/")
+
     def do_GET(self) -> None:
         if self.path == "/accounts/login/":
             page = '<form><input type="hidden" name="csrfmiddlewaretoken" value="tok-1"></form>'
-            self._answer(200, page, {"Set-Cookie": "csrftoken=tok-1; Path=/"})
-        elif self._cookies().get("sessionid") == SESSION:
+            headers = [("Set-Cookie", "csrftoken=tok-1; Path=/")]
+            if "fixation" in self.faults:  # an anonymous session from the first visit
+                headers.append(self._session_cookie("anon-0"))
+            self._answer(200, page, headers)
+        elif self._signed_in():
             self._answer(200, "<html>yours</html>")
         else:
-            self._answer(302, headers={"Location": "/accounts/login/?next=" + self.path})
+            self._answer(302, headers=[("Location", "/accounts/login/?next=" + self.path)])
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", 0))
@@ -87,16 +111,24 @@ class _DjangoLike(BaseHTTPRequestHandler):
             if (form.get("username"), form.get("password")) != ("carol", PASSWORD):
                 self._answer(200, "<form>wrong password</form>")
                 return
+            session = cookies.get("sessionid", "") if "fixation" in self.faults else ""
+            session = session or (
+                SESSION if not self.sessions else f"{SESSION}-{len(self.sessions)}"
+            )
+            self.sessions.add(session)
             # Django rotates the CSRF token at login: the old one must not be reused.
-            cookie = f"sessionid={SESSION}; HttpOnly; Path=/"
-            self.send_response(302)
-            self.send_header("Location", "/")
-            self.send_header("Set-Cookie", cookie)
-            self.send_header("Set-Cookie", "csrftoken=tok-2; Path=/")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-        elif cookies.get("sessionid") != SESSION:
-            self._answer(302, headers={"Location": "/accounts/login/"})
+            cookie = self._session_cookie(session)
+            self._answer(
+                302, headers=[("Location", "/"), cookie, ("Set-Cookie", "csrftoken=tok-2; Path=/")]
+            )
+        elif not self._signed_in():
+            self._answer(302, headers=[("Location", "/accounts/login/")])
+        elif self.path == "/accounts/logout/":
+            if "no-logout" not in self.faults:
+                self.sessions.discard(cookies["sessionid"])
+            self._answer(
+                302, headers=[("Location", "/"), ("Set-Cookie", "sessionid=; Max-Age=0; Path=/")]
+            )
         elif header != "tok-2" or self.headers.get("X-Requested-With") != "XMLHttpRequest":
             self._answer(403, f"missing headers: csrf {header!r}")
         elif form.get("service") != "7" or form.get("name") != "Ann":
@@ -108,7 +140,7 @@ class _DjangoLike(BaseHTTPRequestHandler):
 def test_form_login_with_csrf_and_requests_shaped_like_the_platform(
     pytester: pytest.Pytester,
 ) -> None:
-    with serve(_DjangoLike) as url:
+    with serve(_DjangoLike, sessions=set()) as url:
         # Given a Django-like platform: form login, CSRF cookie rotated at login, form bodies
         (pytester.path / "environments.toml").write_text(
             FORM_PLATFORM.format(url=url, password=PASSWORD)
@@ -133,7 +165,7 @@ def test_form_login_with_csrf_and_requests_shaped_like_the_platform(
 
 
 def test_jwt_checks_skip_saying_why_on_a_session_platform(pytester: pytest.Pytester) -> None:
-    with serve(_DjangoLike) as url:
+    with serve(_DjangoLike, sessions=set()) as url:
         (pytester.path / "environments.toml").write_text(
             FORM_PLATFORM.format(url=url, password=PASSWORD)
         )
@@ -221,3 +253,33 @@ def test_a_json_login_answered_with_html_is_a_mismatch_naming_auth_mode(
         result.stdout.str()
     )
     assert "set [platform.auth] mode" in result.stdout.str()
+
+
+@pytest.mark.parametrize(
+    ("faults", "outcomes", "defect"),
+    [
+        (set(), {"passed": 3}, None),
+        ({"fixation"}, {"passed": 2, "failed": 1}, "session fixation"),
+        ({"no-logout"}, {"passed": 2, "failed": 1}, "logout does not end the session"),
+        ({"script-cookie"}, {"passed": 2, "failed": 1}, "no HttpOnly"),
+    ],
+    ids=["clean", "fixation", "no-logout", "script-cookie"],
+)
+def test_session_checks_go_red_on_each_session_defect(
+    pytester: pytest.Pytester, faults: set[str], outcomes: dict[str, int], defect: str | None
+) -> None:
+    with serve(_DjangoLike, sessions=set(), faults=faults) as url:
+        (pytester.path / "environments.toml").write_text(
+            FORM_PLATFORM.format(url=url, password=PASSWORD)
+        )
+        result = inner_session.run(
+            pytester,
+            "--env=django",
+            "--no-preflight",
+            *inner_session.suite_path("security"),
+            "-k",
+            "session",
+        )
+    result.assert_outcomes(**outcomes)
+    if defect:
+        assert defect in result.stdout.str()
