@@ -25,6 +25,7 @@ httpx.Client().close()
 CHANGED: dict[str, Any] = {
     "header_profile": "owasp",
     "auth.mode": "form",
+    "auth.logout": "POST /logout",
     "requests.body": "form",
     "auth.refusal_statuses": [401],
     "security.protected": {"DELETE /x": "staff"},
@@ -267,3 +268,6 @@ def test_html_where_json_is_expected_is_a_contract_mismatch_counted_apart(
     assert document["tests"]["all"]["skipped"] == 0
     [(test, reason)] = document["contract_mismatches"].items()
     assert test.endswith("test_health_endpoint_passes") and "[platform.endpoints] health" in reason
+    from pytest_deploygate.gates.report import html_summary
+
+    assert "contract mismatches: 1" in html_summary(document)
