@@ -271,3 +271,31 @@ def test_html_where_json_is_expected_is_a_contract_mismatch_counted_apart(
     from pytest_deploygate.gates.report import html_summary
 
     assert "contract mismatches: 1" in html_summary(document)
+
+
+def test_a_suite_test_whose_every_request_got_404_is_a_mismatch_not_a_finding(
+    pytester: pytest.Pytester,
+) -> None:
+    with serve(_HtmlEverywhere) as url:
+        # Given a target where the configured services path does not exist
+        (pytester.path / "environments.toml").write_text(
+            HTML_HEALTH.format(url=url) + '\n[platform.endpoints]\nservices = "/catalogue"\n'
+        )
+        pytester.makepyfile(
+            """
+            import pytest
+
+            @pytest.mark.api
+            def test_suite(api, platform):
+                assert api.get(platform.endpoint("services")).status_code == 200
+
+            def test_own(api):
+                assert api.get("/catalogue").status_code == 200
+            """
+        )
+        result = inner_session.run(pytester, "--env=other", "--no-preflight", "-rs")
+    # Then the suite test is a mismatch naming the key; a user's own test stays a failure
+    result.assert_outcomes(failed=1, skipped=1)
+    out = result.stdout.str()
+    assert "every request answered 404/405 (GET /catalogue)" in out
+    assert "set [platform.endpoints] services" in out
