@@ -21,10 +21,12 @@ from pytest_deploygate.config.contract import (
 from pytest_deploygate.config.header_rules import PROFILES, header_rules
 from pytest_deploygate.config.shape import (
     AuthContract,
+    ErrorShape,
     Features,
     HealthContract,
     RequestShape,
     auth_contract,
+    error_shape,
     features_of,
     health_contract,
     request_shape,
@@ -107,6 +109,7 @@ class Platform:
     auth: AuthContract = field(default_factory=lambda: auth_contract({}, schema.ENDPOINTS))
     health: HealthContract = field(default_factory=lambda: health_contract({}, features_of({})))
     requests: RequestShape = field(default_factory=lambda: request_shape({}))
+    errors: ErrorShape = field(default_factory=ErrorShape)
     header_profile: str = "seed"
 
     @classmethod
@@ -148,6 +151,7 @@ class Platform:
             auth=auth_contract(own("auth"), endpoints),
             health=health_contract(own("health"), features),
             requests=request_shape(own("requests")),
+            errors=error_shape(own("errors")),
             header_profile=profile,
         )
 

@@ -258,6 +258,14 @@ REQUESTS: Mapping[str, Key] = {
     "fields": Key(MapOf(str), {}),
 }
 
+# What the platform's error answers look like (refusals, validation errors, 429s): "json", an
+# object whose `field` (dotted: "detail", "errors.0") says what went wrong; "any": any body
+# (server-rendered error pages), where only a leaked stack trace is a problem.
+ERRORS: Mapping[str, Key] = {
+    "body": Key(str, "json"),
+    "field": Key(str, "error"),
+}
+
 PLATFORM: Mapping[str, Spec] = {
     # "seed": [platform.headers] defaults are the seed's; "owasp": OWASP's current advice
     # (X-XSS-Protection: 0, Referrer-Policy at least as strict as strict-origin-when-cross-origin).
@@ -266,6 +274,7 @@ PLATFORM: Mapping[str, Spec] = {
     "health": HEALTH,
     "auth": AUTH,
     "requests": REQUESTS,
+    "errors": ERRORS,
     "endpoints": Key(MapOf(str), ENDPOINTS),
     # data-testid name -> CSS selector; a name not listed is [data-testid="name"].
     "selectors": Key(MapOf(str), {}),

@@ -102,6 +102,21 @@ class RequestShape:
         return extra
 
 
+@dataclass(frozen=True)
+class ErrorShape:
+    """``[platform.errors]``: a JSON object with ``field``, or ``any`` body."""
+
+    body: str = "json"
+    field: str = "error"
+
+
+def error_shape(table: Mapping[str, Any]) -> ErrorShape:
+    raw = {**schema.defaults(schema.ERRORS), **table}
+    if raw["body"] not in ("json", "any"):
+        raise ContractError(f"[platform.errors] body = {raw['body']!r}; use 'json' or 'any'")
+    return ErrorShape(str(raw["body"]), str(raw["field"]))
+
+
 def features_of(table: Mapping[str, Any]) -> Features:
     return Features({**schema.defaults(schema.FEATURES), **table})
 

@@ -25,6 +25,9 @@ from pytest_deploygate.config import Environment, Platform
 from pytest_deploygate.config.shape import UNSAFE_METHODS
 from pytest_deploygate.mismatch import contract_mismatch
 
+#: ``request.extensions`` key of the platform's ``[platform.errors]`` shape.
+ERRORS_EXTENSION = "deploygate_errors"
+
 
 @dataclass(frozen=True)
 class SignedIn:
@@ -60,6 +63,8 @@ def shape(client: httpx.Client, platform: Platform) -> httpx.Client:
     unsafe methods, bodies in the platform's encoding and field names."""
 
     def hook(request: httpx.Request) -> None:
+        # The platform's error shape travels with each request, for the suites' error checks.
+        request.extensions[ERRORS_EXTENSION] = platform.errors
         for name, value in platform.requests.headers_for(request.method, request.url.path).items():
             request.headers.setdefault(name, value)
         auth = platform.auth

@@ -283,3 +283,34 @@ def test_session_checks_go_red_on_each_session_defect(
     result.assert_outcomes(**outcomes)
     if defect:
         assert defect in result.stdout.str()
+
+
+def test_the_error_shape_is_the_platforms(pytester: pytest.Pytester) -> None:
+    class Errors(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            data = b'{"detail": "Authentication credentials were not provided."}'
+            self.send_response(401)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    with serve(Errors) as url:
+        # Given a platform whose errors say "detail", as Django REST framework's do
+        (pytester.path / "environments.toml").write_text(
+            f'[platform.errors]\nfield = "detail"\n[environments.drf]\nbase_url = "{url}"\n'
+        )
+        pytester.makepyfile(
+            """
+            from pytest_deploygate.suites.api.evidence import error_problems
+
+            def test_detail(api):
+                assert error_problems(api.get("/x")) == []
+            """
+        )
+        result = inner_session.run(pytester, "--env=drf", "--no-preflight")
+    # Then its refusals are well-formed errors (the seed's 'error' field is not demanded)
+    result.assert_outcomes(passed=1)

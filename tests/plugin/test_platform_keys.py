@@ -26,6 +26,7 @@ CHANGED: dict[str, Any] = {
     "header_profile": "owasp",
     "auth.mode": "form",
     "auth.logout": "POST /logout",
+    "errors.body": "any",
     "requests.body": "form",
     "auth.refusal_statuses": [401],
     "security.protected": {"DELETE /x": "staff"},

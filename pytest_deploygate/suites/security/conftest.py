@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from pytest_deploygate.config.contract import SecurityContract
+from pytest_deploygate.session.auth import shape
 from pytest_deploygate.suites.security.tokens import claims_of
 
 # The burst exhausts this client's budget on the rate-limited endpoint for a whole window, so
@@ -60,7 +61,7 @@ def bearer(base_url: str | None, deploy_env: Any) -> Iterator[Callable[[str], ht
             timeout=10.0,
             headers={"Authorization": f"Bearer {token}"},
         )
-        clients.append(client)
+        clients.append(shape(client, deploy_env.platform))
         return client
 
     yield make
