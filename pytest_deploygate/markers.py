@@ -27,6 +27,8 @@ MARKERS: dict[str, str] = {
     "destructive": "creates data or puts load on the target; skipped on sensitive "
     "environments unless --allow-destructive",
     "environments(*names)": "run only on the named environments, e.g. environments('local')",
+    "feature(name)": "needs a feature of [platform.features] (chat, payments, ai, openapi, "
+    "mobile_menu, sms, email_verification); skipped naming the key when it is false",
     "requires(*parts)": "needs these parts configured (database, a service name, a credential "
     "role), else skipped with the reason",
 }

@@ -15,6 +15,8 @@ from typing import Any, Protocol
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 
+from pytest_deploygate.mismatch import contract_mismatch
+
 BOOKING_REFERENCE_PREFIX = "BK"
 #: Widest viewport that gets the mobile layout (mobile-menu, service-card-mobile).
 MOBILE_MAX_WIDTH = 640
@@ -27,6 +29,8 @@ class Selectors(Protocol):
     def card(self, kind: str) -> str: ...
 
     def selector(self, name: str) -> str: ...
+
+    def endpoint(self, name: str) -> str: ...
 
 
 class LoadRecorder(Protocol):
@@ -71,8 +75,15 @@ class BookingUI:
 
     # The flow, step by step, by mouse.
 
-    def open(self, path: str = "/book") -> None:
-        self.page.goto(path)
+    def open(self, path: str | None = None) -> None:
+        """Open the booking page (``[platform.endpoints] book``) or ``path``.
+
+        An error page or a page without the first element of the flow is a contract mismatch,
+        never a place to measure a page load or run axe on."""
+        path = self.platform.endpoint("book") if path is None else path
+        response = self.page.goto(path)
+        if response is not None and response.status >= 400:
+            contract_mismatch("endpoints.book", f"GET {path} answered HTTP {response.status}")
         self.measure_load()
 
     @property
@@ -82,8 +93,16 @@ class BookingUI:
         return size is not None and size["width"] <= MOBILE_MAX_WIDTH
 
     def choose_service(self) -> None:
-        suffix = "-mobile" if self.is_mobile else ""
-        self.see(f"service-card{suffix}", "no service card on the booking page").first.click()
+        name = "service-card-mobile" if self.is_mobile else "service-card"
+        try:
+            cards = self.see(name, "no service card on the booking page")
+        except AssertionError:
+            # The flow's first element missing altogether: the page is not shaped as configured.
+            contract_mismatch(
+                f"selectors.{name}",
+                f"the booking page has no {self.platform.selector(name)}",
+            )
+        cards.first.click()
         self.see(
             "datetime-mobile" if self.is_mobile else "datetime-selection",
             "date and time selection after choosing a service",

@@ -90,7 +90,9 @@ class SecurityContract:
     signed_in_only: list[Endpoint] = field(init=False)
 
     def __post_init__(self) -> None:
-        admin = [e for e, role in self.protected.items() if role == "admin"]
+        # "customer" is any signed-in user; any other role (admin, staff, ...) is privileged:
+        # a customer must be refused there.
+        admin = [e for e, role in self.protected.items() if role != "customer"]
         object.__setattr__(self, "admin_only", admin)
         object.__setattr__(self, "signed_in_only", [e for e in self.protected if e not in admin])
 
@@ -166,18 +168,20 @@ def security_contract(
     rate_limit: Mapping[str, Any],
     headers: Mapping[str, str],
     endpoints: Mapping[str, str],
+    absent: frozenset[str] = frozenset(),
 ) -> SecurityContract:
-    """From ``[platform.security]``, ``[platform.rate_limit]`` and ``[platform.headers]``."""
-    raw = {**with_paths(schema.defaults(schema.SECURITY), endpoints), **table}
+    """From ``[platform.security]``, ``[platform.rate_limit]`` and ``[platform.headers]``.
+
+    ``absent``: paths of features the platform lacks; the defaults' entries on them go, so a
+    platform without chat never inherits the seed's "POST /api/chat must refuse junk"."""
+    defaults = with_paths(schema.defaults(schema.SECURITY), endpoints)
+    for key in ("protected", "public_writes", "header_paths"):
+        defaults[key] = _without(defaults[key], absent)
+    raw = {**defaults, **table}
     protected = {
         Endpoint.parse(text, "security.protected"): str(role)
         for text, role in raw["protected"].items()
     }
-    bad_roles = sorted(set(protected.values()) - {"admin", "customer"})
-    if bad_roles:
-        raise ContractError(
-            f"[platform.security] protected uses role(s) {bad_roles}; use 'admin' or 'customer'"
-        )
     rate = {**with_paths(schema.defaults(schema.RATE_LIMIT), endpoints), **rate_limit}
     rate_endpoint = str(rate["endpoint"])
     if rate_endpoint.startswith("/"):  # a bare path means the seed's POST
@@ -231,6 +235,17 @@ def database_contract(table: Mapping[str, Any]) -> DatabaseContract:
         latency_samples=samples,
         healthy_ms=float(raw["healthy_ms"]),
     )
+
+
+def _without(entries: Any, absent: frozenset[str]) -> Any:
+    """``entries`` (a list or a table keyed by "METHOD /path" or "/path") minus absent paths."""
+
+    def gone(text: str) -> bool:
+        return text.strip().rpartition(" ")[2] in absent
+
+    if isinstance(entries, Mapping):
+        return {k: v for k, v in entries.items() if not gone(k)}
+    return [e for e in entries if not gone(e)]
 
 
 def _at_least(table: Mapping[str, Any], key: str, least: int, section: str) -> int:

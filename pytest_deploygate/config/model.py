@@ -18,6 +18,19 @@ from pytest_deploygate.config.contract import (
     database_contract,
     security_contract,
 )
+from pytest_deploygate.config.header_rules import PROFILES, header_rules
+from pytest_deploygate.config.shape import (
+    AuthContract,
+    ErrorShape,
+    Features,
+    HealthContract,
+    RequestShape,
+    auth_contract,
+    error_shape,
+    features_of,
+    health_contract,
+    request_shape,
+)
 from pytest_deploygate.load.config import LoadSettings
 from pytest_deploygate.masking import Masker
 
@@ -92,6 +105,12 @@ class Platform:
     api: ApiContract
     security: SecurityContract
     database: DatabaseContract
+    features: Features = field(default_factory=lambda: features_of({}))
+    auth: AuthContract = field(default_factory=lambda: auth_contract({}, schema.ENDPOINTS))
+    health: HealthContract = field(default_factory=lambda: health_contract({}, features_of({})))
+    requests: RequestShape = field(default_factory=lambda: request_shape({}))
+    errors: ErrorShape = field(default_factory=ErrorShape)
+    header_profile: str = "seed"
 
     @classmethod
     def from_tables(
@@ -106,18 +125,39 @@ class Platform:
             default = spec.default if isinstance(spec, schema.Key) else None
             return {**(default or {}), **base.get(section, {}), **override.get(section, {})}
 
+        def own(section: str) -> dict[str, Any]:
+            return {**base.get(section, {}), **override.get(section, {})}
+
         endpoints = merged("endpoints")
+        features = features_of(own("features"))
+        profile = str(override.get("header_profile", base.get("header_profile", "seed")))
+        headers = {**PROFILES.get(profile, {}), **own("headers")}
+        header_rules(profile, headers)  # a bad rule or profile fails the load, naming the key
         return cls(
             endpoints=MappingProxyType(endpoints),
             selectors=MappingProxyType(merged("selectors")),
-            headers=MappingProxyType(merged("headers")),
+            headers=MappingProxyType(headers),
             test_cards=MappingProxyType(merged("test_cards")),
             api=api_contract(merged("api"), endpoints),
             security=security_contract(
-                merged("security"), merged("rate_limit"), merged("headers"), endpoints
+                merged("security"),
+                merged("rate_limit"),
+                headers,
+                endpoints,
+                features.absent_paths(endpoints),
             ),
             database=database_contract(merged("database")),
+            features=features,
+            auth=auth_contract(own("auth"), endpoints),
+            health=health_contract(own("health"), features),
+            requests=request_shape(own("requests")),
+            errors=error_shape(own("errors")),
+            header_profile=profile,
         )
+
+    def has(self, feature: str) -> bool:
+        """Whether the platform has a feature of ``[platform.features]``."""
+        return self.features.has(feature)
 
     def endpoint(self, name: str) -> str:
         try:

@@ -100,7 +100,8 @@ API: Mapping[str, Key] = {
 }
 
 SECURITY: Mapping[str, Key] = {
-    # "METHOD path" -> the role it needs: "admin", or "customer" for any signed-in user.
+    # "METHOD path" -> the role it needs: "customer" for any signed-in user, or a privileged
+    # role (admin, staff, ...: a key of [environments.X.credentials]).
     "protected": Key(
         MapOf(str),
         {
@@ -194,7 +195,86 @@ DATABASE: Mapping[str, Key] = {
     "healthy_ms": Key(NUMBER, 1000.0),  # the seed's health check: connect + SELECT 1 under this
 }
 
+# What the seed's platform has. A platform without one sets it false: its tests skip naming
+# the key, and its endpoints leave the contract's defaults (protected, public_writes,
+# header_paths) and the endpoint coverage, so nothing of the seed is inherited silently.
+FEATURES: Mapping[str, Key] = {
+    "chat": Key(bool, True),  # POST {chat}: input validation, fuzzing, the rate limit
+    "payments": Key(bool, True),  # POST {payments} and the payment pages
+    "ai": Key(bool, True),  # POST {ai}
+    "openapi": Key(bool, True),  # a published OpenAPI document at {openapi}
+    "mobile_menu": Key(bool, True),  # mobile-menu-toggle, service-card-mobile, datetime-mobile
+    "sms": Key(bool, True),  # an SMS gateway the health document reports on
+    "email_verification": Key(bool, True),  # e-mail sending the health document reports on
+}
+
+# Which [platform.endpoints] each feature owns, and the health component it reports as.
+FEATURE_ENDPOINTS: Mapping[str, tuple[str, ...]] = {
+    "chat": ("chat",),
+    "payments": ("payments",),
+    "ai": ("ai",),
+    "openapi": ("openapi",),
+}
+FEATURE_COMPONENTS: Mapping[str, str] = {
+    "payments": "payment",
+    "sms": "sms",
+    "email_verification": "email",
+}
+
+HEALTH: Mapping[str, Key] = {
+    # The components the health document must report as passing (absent features drop out).
+    "components": Key(list, ["database", "payment", "email", "sms"]),
+    "content_type": Key(str, "application/health+json"),
+}
+
+# How the suites sign in (DESIGN §11). "json": POST {login} a JSON body, a bearer token comes
+# back (the seed). "form": a form-encoded login answered with a session cookie, a CSRF token
+# fetched first from a cookie or a hidden field and sent back on every unsafe request.
+# "api_key": the credential's password is a static key sent in api_key_header. "none".
+AUTH: Mapping[str, Key] = {
+    "mode": Key(str, "json"),
+    "username_field": Key(str, "email"),
+    "password_field": Key(str, "password"),
+    "token_field": Key(str, "accessToken"),  # json: where the login answer carries the token
+    "login_page": Key(str, "{login}"),  # form: GET this first for the CSRF cookie/field
+    "csrf_cookie": Key(str, ""),  # form: the cookie holding the CSRF token (Django: csrftoken)
+    "csrf_field": Key(str, ""),  # form: the hidden input holding it (csrfmiddlewaretoken)
+    "csrf_header": Key(str, ""),  # the header unsafe requests carry it in (X-CSRFToken)
+    "session_cookie": Key(str, ""),  # form: the session cookie (sessionid), for its checks
+    "logout": Key(str, ""),  # form: "METHOD /path" that ends the session ("" = not checked)
+    "api_key_header": Key(str, "X-API-Key"),
+    "refusal_statuses": Key(list, [401, 403]),  # what counts as "refused"
+    # HTML platforms refuse by redirecting to a login page: a redirect whose Location
+    # contains this counts as a refusal too ("" = only refusal_statuses do).
+    "login_redirect": Key(str, ""),
+}
+
+# Requests shaped like the platform's: extra headers per "METHOD /path" (or "*" for all).
+# Bodies: the suites write the seed's JSON; "form" sends them form-encoded (with the CSRF
+# field), and fields renames the seed's dotted names ("customerDetails.name") to the platform's.
+REQUESTS: Mapping[str, Key] = {
+    "headers": Key(MapOf(MapOf(str)), {}),
+    "body": Key(str, "json"),
+    "fields": Key(MapOf(str), {}),
+}
+
+# What the platform's error answers look like (refusals, validation errors, 429s): "json", an
+# object whose `field` (dotted: "detail", "errors.0") says what went wrong; "any": any body
+# (server-rendered error pages), where only a leaked stack trace is a problem.
+ERRORS: Mapping[str, Key] = {
+    "body": Key(str, "json"),
+    "field": Key(str, "error"),
+}
+
 PLATFORM: Mapping[str, Spec] = {
+    # "seed": [platform.headers] defaults are the seed's; "owasp": OWASP's current advice
+    # (X-XSS-Protection: 0, Referrer-Policy at least as strict as strict-origin-when-cross-origin).
+    "header_profile": Key(str, "seed"),
+    "features": FEATURES,
+    "health": HEALTH,
+    "auth": AUTH,
+    "requests": REQUESTS,
+    "errors": ERRORS,
     "endpoints": Key(MapOf(str), ENDPOINTS),
     # data-testid name -> CSS selector; a name not listed is [data-testid="name"].
     "selectors": Key(MapOf(str), {}),

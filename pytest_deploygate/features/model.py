@@ -17,7 +17,7 @@ ROLES = ("anonymous", "admin", "customer")
 PREREQUISITES = ("database", "auth", "payment", "email", "sms")
 #: Names a step may use in ``${...}`` without defining them (see FORMAT.md).
 BUILTINS = ("run_id", "today", "tomorrow")
-BUILTIN_PREFIXES = ("test_cards.",)
+BUILTIN_PREFIXES = ("test_cards.", "endpoints.")
 #: A bare data-testid name; any other target is a Playwright selector used as written.
 TESTID = re.compile(r"[a-z0-9][a-z0-9_-]*")
 

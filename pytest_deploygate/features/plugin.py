@@ -94,7 +94,9 @@ def _runner(feature: Feature, case: Case, source: str) -> Callable[..., None]:
             },
             page=page,
             page_loads=PageLoadRecorder(record_metric) if page is not None else None,
-            builtins=builtin_values(fixtures["deploygate_run_id"], platform.test_cards),
+            builtins=builtin_values(
+                fixtures["deploygate_run_id"], platform.test_cards, platform.endpoints
+            ),
         )
         run_case(feature, case, source, context)
 

@@ -65,13 +65,18 @@ class Context:
         return str(self.platform.selector(target)) if TESTID.fullmatch(target) else target
 
 
-def builtin_values(run_id: str, test_cards: Mapping[str, str]) -> dict[str, Any]:
+def builtin_values(
+    run_id: str, test_cards: Mapping[str, str], endpoints: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     today = datetime.date.today()
     return {
         "run_id": run_id,
         "today": today.isoformat(),
         "tomorrow": (today + datetime.timedelta(days=1)).isoformat(),
         "test_cards": dict(test_cards),
+        # ${endpoints.book}: a feature file names the page, the platform's path comes from
+        # [platform.endpoints].
+        "endpoints": dict(endpoints or {}),
     }
 
 

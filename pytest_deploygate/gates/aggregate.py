@@ -22,10 +22,13 @@ from pytest_deploygate.gates.endpoints import (
     parse_operation,
 )
 from pytest_deploygate.gates.expressions import Threshold
+from pytest_deploygate.mismatch import is_mismatch
 from pytest_deploygate.session.metrics import carried_by
 
 _FAILED, _PASSED, _SKIPPED, _XFAILED = "failed", "passed", "skipped", "xfailed"
-_RANK = {_FAILED: 3, _SKIPPED: 2, _XFAILED: 2, _PASSED: 1}
+# A contract mismatch (the target is not shaped as configured) is neither finding nor pass.
+_MISMATCHED = "mismatched"
+_RANK = {_FAILED: 3, _MISMATCHED: 2, _SKIPPED: 2, _XFAILED: 2, _PASSED: 1}
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -80,6 +83,7 @@ class Tally:
     failed: int = 0
     skipped: int = 0
     xfailed: int = 0
+    mismatched: int = 0
 
     @property
     def pass_rate(self) -> float:
@@ -122,12 +126,15 @@ class MetricPool:
     _deselected: dict[str, int] = field(default_factory=dict)  # suite ("" = all) -> tests
     #: Why the platform's OpenAPI operations were not used (then [platform.endpoints] is).
     operations_unavailable: str = ""
+    _mismatches: dict[str, str] = field(default_factory=dict)  # nodeid -> the skip's reason
 
     def add_report(self, report: Any) -> None:
         """Take one ``TestReport`` (local or deserialised from an xdist worker)."""
         if report.when not in ("setup", "call", "teardown") and report.outcome != "failed":
             return  # (a worker crash arrives as a failed report with when="???")
         outcome = _outcome_of(report)
+        if outcome == _MISMATCHED:
+            self._mismatches[report.nodeid] = _skip_reason(report)
         previous = self._outcomes.get(report.nodeid)
         if previous is None or _RANK[outcome] > _RANK[previous]:
             self._outcomes[report.nodeid] = outcome
@@ -170,6 +177,10 @@ class MetricPool:
                 self._deselected[str(suite)] = max(int(count), self._deselected.get(str(suite), 0))
         elif kind == "operations_unavailable":
             self.operations_unavailable = str(entry["why"])
+
+    def mismatches(self) -> dict[str, str]:
+        """The contract mismatches of the run: test id -> the line naming the key to set."""
+        return {n: r for n, r in sorted(self._mismatches.items()) if self._outcomes[n] != _FAILED}
 
     def tallies(self) -> dict[str, Tally]:
         """Outcome counts for the whole run (key ``""``) and for every suite seen."""
@@ -263,5 +274,14 @@ def _outcome_of(report: Any) -> str:
     if report.outcome == "failed":
         return _FAILED
     if report.outcome == "skipped":
-        return _XFAILED if getattr(report, "wasxfail", None) is not None else _SKIPPED
+        if getattr(report, "wasxfail", None) is not None:
+            return _XFAILED
+        return _MISMATCHED if is_mismatch(_skip_reason(report)) else _SKIPPED
     return _PASSED
+
+
+def _skip_reason(report: Any) -> str:
+    longrepr = getattr(report, "longrepr", None)
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr or "")

@@ -18,6 +18,7 @@ from pytest_deploygate.gates.evaluate import GateResult, evaluate
 from pytest_deploygate.gates.expressions import Threshold, parse_gate_table
 from pytest_deploygate.gates.regression import Baseline, evaluate_regressions
 from pytest_deploygate.masking import Masker
+from pytest_deploygate.mismatch import PREFIX as MISMATCH_PREFIX
 from pytest_deploygate.session.state import ENVIRONMENT_KEY, MASKER_KEY, SESSION_KEY
 
 _MISSED_SHOWN = 15
@@ -34,9 +35,11 @@ def platform_operations(env: Environment | None) -> list[Operation]:
     """``[platform.endpoints]`` paths under ``/api`` (any method): the fallback operation list."""
     if env is None:
         return []
+    # Endpoints of features the platform declares absent are not operations it lacks tests for.
+    absent = env.platform.features.absent_paths(env.platform.endpoints)
     return [
         Operation(ANY, path)
-        for path in sorted(set(env.platform.endpoints.values()))
+        for path in sorted(set(env.platform.endpoints.values()) - absent)
         if path.startswith("/api")
     ]
 
@@ -63,6 +66,8 @@ def evaluate_run(
             values[metric] = custom
     notes: dict[str, str] = {}
     details: dict[str, Any] = {"tests": _tests(pool)}
+    if pool.mismatches():
+        details["contract_mismatches"] = pool.mismatches()
 
     endpoints = pool.endpoints(operations)
     if endpoints is not None:
@@ -165,6 +170,7 @@ def _tests(pool: MetricPool) -> dict[str, Any]:
             "failed": t.failed,
             "skipped": t.skipped,
             "xfailed": t.xfailed,
+            "mismatched": t.mismatched,
         }
         for suite, t in sorted(tallies.items())
     }
@@ -202,6 +208,12 @@ def detail_lines(document: Mapping[str, Any]) -> list[str]:
             f"tests: {t['passed']} passed, {t['failed']} failed, {t['skipped']} skipped, "
             f"{t['xfailed']} xfailed (pass rate = passed / (passed + failed))"
         )
+        lines.append(
+            f"findings: {t['failed']}, contract mismatches: {t.get('mismatched', 0)}, "
+            f"passes: {t['passed']}"
+        )
+    for test, reason in document.get("contract_mismatches", {}).items():
+        lines.append(f"contract mismatch {test}: {reason.removeprefix(MISMATCH_PREFIX)}")
     if "baseline" in document:
         lines.append(f"regression gates compare with the baseline {document['baseline']['source']}")
     if "coverage" in document:

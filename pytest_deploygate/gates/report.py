@@ -184,7 +184,24 @@ def html_summary(document: Mapping[str, Any]) -> str:
         "<table><thead><tr><th>metric</th><th>threshold</th><th>value</th><th>verdict</th>"
         f"</tr></thead><tbody>{rows}</tbody></table>"
         + (f"<ul>{notes}</ul>" if notes else "")
+        + _kinds_html(document)
         + f'<table class="deploygate-run">{facts_html}</table></section>'
+    )
+
+
+def _kinds_html(document: Mapping[str, Any]) -> str:
+    """Findings, contract mismatches and passes, counted apart, and each mismatch's line."""
+    tally = document.get("tests", {}).get("all")
+    if not tally:
+        return ""
+    mismatches = "".join(
+        f"<li><code>{_e(test)}</code>: {_e(reason)}</li>"
+        for test, reason in document.get("contract_mismatches", {}).items()
+    )
+    return (
+        f'<p class="deploygate-kinds">findings: {tally.get("failed", 0)}, contract mismatches: '
+        f"{tally.get('mismatched', 0)}, passes: {tally.get('passed', 0)}</p>"
+        + (f'<ul class="deploygate-mismatches">{mismatches}</ul>' if mismatches else "")
     )
 
 

@@ -32,15 +32,23 @@ from pytest_deploygate.progress import for_pytest
 EXTRAS_KEY = pytest.StashKey[list[dict[str, Any]]]()
 
 
-def endpoints_of(platform_endpoints: Mapping[str, str]) -> Endpoints:
-    """The locustfile's paths from the ``[platform.endpoints]`` contract."""
-    default = Endpoints()
-    services = platform_endpoints.get("services", default.services)
-    bookings = platform_endpoints.get("bookings", default.bookings)
-    availability = platform_endpoints.get("availability", "/api/availability")
-    if "{" not in availability:
-        availability = availability.rstrip("/") + "/{serviceId}/{date}"
-    return Endpoints(services, availability, bookings, bookings.rstrip("/") + "/{id}/cancel")
+def endpoints_of(api: Any) -> Endpoints:
+    """The locustfile's paths from the ``[platform.api]`` contract (its operations, so a
+    platform's own availability and cancel paths reach the load mix too)."""
+
+    def path(endpoint: Any) -> str:
+        return (
+            str(endpoint.path)
+            .replace("{service_id}", "{serviceId}")
+            .replace("{booking_id}", "{id}")
+        )
+
+    return Endpoints(
+        path(api.services),
+        path(api.availability),
+        path(api.create_booking),
+        path(api.cancel_booking),
+    )
 
 
 class LoadHarness:

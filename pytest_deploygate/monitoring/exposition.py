@@ -67,7 +67,7 @@ def samples_from_gates(document: Mapping[str, Any], finished: float) -> list[Sam
         samples.append(Sample(metric_name("run_duration_seconds"), float(run["duration_s"])))
     samples.append(Sample(metric_name("run_timestamp_seconds"), round(finished, 3)))
     totals = document.get("tests", {}).get("all", {})
-    for outcome in ("passed", "failed", "skipped", "xfailed"):
+    for outcome in ("passed", "failed", "skipped", "xfailed", "mismatched"):
         if isinstance(totals.get(outcome), int):
             samples.append(
                 Sample(metric_name("tests"), float(totals[outcome]), {"outcome": outcome})

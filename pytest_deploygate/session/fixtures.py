@@ -35,7 +35,7 @@ def api(
     base_url: str | None, deploy_env: Environment, pytestconfig: pytest.Config
 ) -> Iterator[InstrumentedClient]:
     """An anonymous instrumented httpx client on the environment's base URL."""
-    with _client(base_url or deploy_env.base_url, pytestconfig) as client:
+    with _client(base_url or deploy_env.base_url, deploy_env, pytestconfig) as client:
         yield client
 
 
@@ -43,9 +43,9 @@ def api(
 def admin_api(
     base_url: str | None, deploy_env: Environment, pytestconfig: pytest.Config
 ) -> Iterator[InstrumentedClient]:
-    """An instrumented client logged in with the environment's ``admin`` credentials."""
-    with _client(base_url or deploy_env.base_url, pytestconfig) as client:
-        client.authorize(_token(client, deploy_env, "admin", pytestconfig))
+    """An instrumented client signed in with the environment's ``admin`` credentials."""
+    with _client(base_url or deploy_env.base_url, deploy_env, pytestconfig) as client:
+        _sign_in(client, deploy_env, "admin", pytestconfig)
         yield client
 
 
@@ -53,9 +53,9 @@ def admin_api(
 def customer_api(
     base_url: str | None, deploy_env: Environment, pytestconfig: pytest.Config
 ) -> Iterator[InstrumentedClient]:
-    """An instrumented client logged in with the environment's ``customer`` credentials."""
-    with _client(base_url or deploy_env.base_url, pytestconfig) as client:
-        client.authorize(_token(client, deploy_env, "customer", pytestconfig))
+    """An instrumented client signed in with the environment's ``customer`` credentials."""
+    with _client(base_url or deploy_env.base_url, deploy_env, pytestconfig) as client:
+        _sign_in(client, deploy_env, "customer", pytestconfig)
         yield client
 
 
@@ -84,34 +84,30 @@ def deploygate_run_id(pytestconfig: pytest.Config) -> str:
     return pytestconfig.stash[SESSION_KEY].run_id
 
 
-def _client(base_url: str | None, config: pytest.Config) -> InstrumentedClient:
+def _client(base_url: str | None, env: Environment, config: pytest.Config) -> InstrumentedClient:
+    from pytest_deploygate.session.auth import shape
     from pytest_deploygate.session.http import InstrumentedClient
 
     if not base_url:
         pytest.skip("the environment has no base_url")
 
-    return InstrumentedClient(base_url=base_url, masker=config.stash[MASKER_KEY])
+    client = InstrumentedClient(base_url=base_url, masker=config.stash[MASKER_KEY])
+    shape(client, env.platform)
+    return client
 
 
-def _token(client: InstrumentedClient, env: Environment, role: str, config: pytest.Config) -> str:
-    """Log in once per session and role; the token is cached and masked from then on."""
-    cache = config.stash[SESSION_KEY].tokens
+def _sign_in(
+    client: InstrumentedClient, env: Environment, role: str, config: pytest.Config
+) -> None:
+    """Sign in once per session and role ([platform.auth]); what comes back is cached and
+    masked from then on."""
+    from pytest_deploygate.session.auth import sign_in
+
+    cache = config.stash[SESSION_KEY].signed_in
     if role in cache:
-        return cache[role]
-    if role not in env.credentials:
-        pytest.skip(f"environment {env.name} has no credentials.{role}")
-    credential = env.credentials[role]
-    login = env.platform.endpoint("login")
-    response = client.post(
-        login, json={"email": credential.username, "password": credential.password}
-    )
-    if response.status_code != 200:
-        pytest.fail(
-            f"login as {role} on {env.name} failed: POST {login} answered "
-            f"{response.status_code}; check credentials.{role} in [environments.{env.name}]",
-            pytrace=False,
-        )
-    token = str(response.json()["accessToken"])
-    config.stash[MASKER_KEY].add(token)
-    cache[role] = token
-    return token
+        cache[role].apply(client)
+        return
+    signed = sign_in(client, env, role)
+    for secret in signed.secrets:
+        config.stash[MASKER_KEY].add(secret)
+    cache[role] = signed

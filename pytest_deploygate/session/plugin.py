@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from pytest_deploygate.config import (
     read_document,
 )
 from pytest_deploygate.masking import Masker
+from pytest_deploygate.mismatch import PREFIX
 from pytest_deploygate.session import metrics, policy
 from pytest_deploygate.session.state import (
     CONFIG_KEY,
@@ -284,10 +285,37 @@ def pytest_runtest_makereport(
     entries = metrics.drain()
     if entries:
         metrics.attach(report, metrics=entries)
+    env = item.config.stash.get(ENVIRONMENT_KEY, None)
+    in_suite = any(item.get_closest_marker(name) for name in markers.SUITES)
+    if report.failed and call.when == "call" and env is not None and in_suite:
+        reason = unreached(entries, env.platform.endpoints)
+        if reason is not None:  # the test never reached the platform's code: not a finding
+            report.outcome = "skipped"
+            report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {reason}")
     if call.when == "setup" and POLICY_SKIP_KEY in item.stash:
         metrics.attach(report, policy="refused")
     _mask_report(report, item.config.stash[MASKER_KEY])
     return report
+
+
+def unreached(entries: list[dict[str, Any]], endpoints: Mapping[str, str]) -> str | None:
+    """A contract mismatch line when every request a test made answered 404/405: the
+    configured paths do not exist on this platform, so its failure says nothing about it."""
+    requests = [e for e in entries if e.get("kind") == "http"]
+    if not requests or any(e.get("status") not in (404, 405) for e in requests):
+        return None
+    seen = list(dict.fromkeys(f"{e['method']} {e['url_path']}" for e in requests))
+    names = {
+        name
+        for e in requests
+        for name, path in endpoints.items()
+        if path != "/" and str(e["url_path"]).startswith(path.rstrip("/"))
+    }
+    keys = ", ".join(sorted(names)) or "the paths of [platform.api]"
+    return (
+        f"{PREFIX}every request answered 404/405 ({', '.join(seen[:3])}); if the platform "
+        f"is shaped differently, set [platform.endpoints] {keys}"
+    )
 
 
 def _mask_report(report: pytest.TestReport, masker: Masker) -> None:

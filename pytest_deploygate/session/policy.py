@@ -58,6 +58,10 @@ def decide(
     if only is not None and env.name not in only.args:
         names = ", ".join(map(str, only.args))
         return Decision(f"runs only on {names}; this is {env.name}")
+    for marker in item.iter_markers("feature"):
+        for name in marker.args:
+            if not env.platform.has(str(name)):
+                return Decision(f"[platform.features] {name} = false: the platform has no {name}")
     requires = item.get_closest_marker("requires")
     for part in requires.args if requires is not None else ():
         missing = _missing(env, str(part))

@@ -21,7 +21,7 @@ class Session:
     preflight: bool = True
     policy_skipped: int = 0
     launched: Any = None  # the running local platform, if --env=local booted one
-    tokens: dict[str, str] = field(default_factory=dict)
+    signed_in: dict[str, Any] = field(default_factory=dict)  # role -> session.auth.SignedIn
 
 
 # The whole configuration as loaded once; ENVIRONMENT_KEY holds its environment as the run sees

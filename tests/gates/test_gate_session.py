@@ -53,7 +53,13 @@ def test_all_gates_pass_exits_0_and_writes_every_output(gate_project: Project) -
     document = gates_json(pytester)
     assert document["verdict"] == "pass"
     assert document["environment"]["Deploygate environment"] == "staging"
-    assert document["tests"]["api"] == {"passed": 1, "failed": 0, "skipped": 0, "xfailed": 0}
+    assert document["tests"]["api"] == {
+        "passed": 1,
+        "failed": 0,
+        "skipped": 0,
+        "xfailed": 0,
+        "mismatched": 0,
+    }
     junit = ET.parse(pytester.path / "reports" / "gates.xml").getroot()
     cases = junit.findall("testsuite/testcase")
     assert [case.get("name") for case in cases] == [
@@ -197,6 +203,7 @@ def test_skips_and_xfails_do_not_count_and_setup_errors_do(gate_project: Project
         "failed": 1,
         "skipped": 1,
         "xfailed": 1,
+        "mismatched": 0,
     }
 
 

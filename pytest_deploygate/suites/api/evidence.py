@@ -36,6 +36,27 @@ def json_body(response: httpx.Response) -> Any:
         return None
 
 
+def _error_shape(response: httpx.Response) -> Any:
+    from pytest_deploygate.config.shape import ErrorShape
+    from pytest_deploygate.session.auth import ERRORS_EXTENSION
+
+    try:
+        return response.request.extensions.get(ERRORS_EXTENSION) or ErrorShape()
+    except RuntimeError:  # a response built without a request
+        return ErrorShape()
+
+
+def _field(body: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        if isinstance(body, list) and part.isdigit() and int(part) < len(body):
+            body = body[int(part)]
+        elif isinstance(body, dict):
+            body = body.get(part)
+        else:
+            return None
+    return body
+
+
 def stack_trace(response: httpx.Response) -> str | None:
     """The first stack-trace fragment found in the body, or None."""
     match = _STACK_TRACE.search(response.text)
@@ -43,13 +64,18 @@ def stack_trace(response: httpx.Response) -> str | None:
 
 
 def error_problems(response: httpx.Response) -> list[str]:
-    """What is wrong with an error response: not JSON, no `error` field, a stack trace."""
+    """What is wrong with an error response: not JSON, no error field, a stack trace.
+
+    The shape expected is ``[platform.errors]``, carried on the request by the clients the
+    suites get (the seed's ``{"error": ...}`` otherwise)."""
     problems = []
+    shape = _error_shape(response)
     body = json_body(response)
-    if not isinstance(body, dict):
+    # With body = "any" (server-rendered error pages) only a leaked stack trace is a problem.
+    if shape.body == "json" and not isinstance(body, dict):
         problems.append(f"the body is not a JSON object ({response.headers.get('content-type')})")
-    elif not body.get("error"):
-        problems.append(f"the JSON body has no 'error' field: {excerpt(response)}")
+    elif shape.body == "json" and not _field(body, shape.field):
+        problems.append(f"the JSON body has no {shape.field!r} field: {excerpt(response)}")
     trace = stack_trace(response)
     if trace:
         problems.append(f"the body leaks a stack trace ({trace!r})")

@@ -20,7 +20,7 @@ from pytest_deploygate.config.contract import ApiContract
 from pytest_deploygate.suites.api.bookings import Booking, BookingFactory
 from pytest_deploygate.suites.api.evidence import error_problems, json_body, shown
 
-pytestmark = pytest.mark.destructive
+pytestmark = [pytest.mark.destructive, pytest.mark.feature("payments")]
 
 
 def pay(

@@ -30,6 +30,8 @@ from pytest_deploygate.config.contract import ApiContract
 from pytest_deploygate.suites.api.bookings import BookingFactory
 from pytest_deploygate.suites.api.evidence import shown
 
+pytestmark = pytest.mark.feature("openapi")
+
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 

@@ -11,9 +11,12 @@ from playwright.sync_api import expect
 
 from pytest_deploygate.browser.booking_ui import BookingUI
 
-pytestmark = pytest.mark.browser_context_args(
-    viewport={"width": 375, "height": 667}, is_mobile=True, has_touch=True
-)
+pytestmark = [
+    pytest.mark.feature("mobile_menu"),
+    pytest.mark.browser_context_args(
+        viewport={"width": 375, "height": 667}, is_mobile=True, has_touch=True
+    ),
+]
 
 
 def test_the_mobile_menu_opens_and_closes(booking_ui: BookingUI) -> None:

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from pytest_deploygate.browser.booking_ui import BookingUI
 
-pytestmark = pytest.mark.destructive  # books a slot and pays for it
+pytestmark = [pytest.mark.destructive, pytest.mark.feature("payments")]  # books and pays
 
 
 def test_the_success_card_pays_the_booking(booking_ui: BookingUI) -> None:

@@ -28,12 +28,23 @@ def call(client: httpx.Client, endpoint: Endpoint) -> httpx.Response:
 
 
 def refusal_problems(
-    response: httpx.Response, endpoint: Endpoint, caller: str, expected: int
+    response: httpx.Response, endpoint: Endpoint, caller: str, expected: int, auth: Any = None
 ) -> list[str]:
-    """What is wrong with how ``response`` refused ``caller`` (empty when 401/403 was right)."""
+    """What is wrong with how ``response`` refused ``caller`` (empty when the refusal was right).
+
+    The seed's API refuses with 401 (not signed in) or 403 (not allowed) and a JSON error; a
+    platform with other ``[platform.auth] refusal_statuses`` or a ``login_redirect`` refuses
+    its way, and only whether it refused is checked."""
     status = response.status_code
     if 200 <= status < 300:
         return [f"{endpoint} accepted {caller} ({status}), expected {expected}: {shown(response)}"]
+    if auth is not None and (auth.refusal_statuses != (401, 403) or auth.login_redirect):
+        if auth.is_refusal(status, response.headers.get("location", "")):
+            return []
+        refusals = " or ".join(map(str, auth.refusal_statuses))
+        if auth.login_redirect:
+            refusals += f" or a redirect to {auth.login_redirect}"
+        return [f"{endpoint} let {caller} through ({shown(response)}), expected {refusals}"]
     if status in (401, 403) and status != expected:
         meaning = "401 means not signed in, 403 means signed in but not allowed"
         return [f"{endpoint} refused {caller} with {status}, expected {expected} ({meaning})"]
@@ -46,26 +57,26 @@ def refusal_problems(
 
 
 def probe_all(
-    client: httpx.Client, endpoints: list[Endpoint], caller: str, expected: int
+    client: httpx.Client, endpoints: list[Endpoint], caller: str, expected: int, auth: Any = None
 ) -> list[str]:
     return [
         problem
         for endpoint in endpoints
-        for problem in refusal_problems(call(client, endpoint), endpoint, caller, expected)
+        for problem in refusal_problems(call(client, endpoint), endpoint, caller, expected, auth)
     ]
 
 
 def test_protected_endpoints_refuse_anonymous_callers(
-    api: httpx.Client, security: SecurityContract
+    api: httpx.Client, security: SecurityContract, platform: Any
 ) -> None:
-    failures = probe_all(api, list(security.protected), "an anonymous request", 401)
+    failures = probe_all(api, list(security.protected), "an anonymous request", 401, platform.auth)
     assert not failures, "\n".join(failures)
 
 
 def test_admin_endpoints_refuse_customers(
-    customer_api: httpx.Client, security: SecurityContract
+    customer_api: httpx.Client, security: SecurityContract, platform: Any
 ) -> None:
-    failures = probe_all(customer_api, security.admin_only, "a customer token", 403)
+    failures = probe_all(customer_api, security.admin_only, "a customer token", 403, platform.auth)
     assert not failures, "\n".join(failures)
 
 

@@ -100,6 +100,7 @@ def fuzz_settings(examples: int) -> settings:
     )
 
 
+@pytest.mark.feature("chat")
 def test_fuzzed_chat_messages_never_crash_or_reflect_markup(
     api: httpx.Client, security: SecurityContract
 ) -> None:

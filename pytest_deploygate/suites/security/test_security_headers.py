@@ -1,9 +1,11 @@
 """Response hardening: security headers, CSP, HSTS, version leaks, CORS, cookies (API8:2023).
 
-The expected header values come from `[platform.headers]` (the seed's by default). The seed
-wants `X-XSS-Protection: 1; mode=block`; OWASP's Secure Headers Project now advises `0`, because
-the browser XSS auditors that header switched on are gone and could be abused. A platform that
-follows OWASP sets `"X-XSS-Protection" = "0"` in `[platform.headers]`.
+The expected header values are rules from `[platform.headers]` over the profile's defaults
+(`config.header_rules`): exact, one of a set (`"DENY | SAMEORIGIN"`), or at least as strict as
+(`">= strict-origin-when-cross-origin"` for Referrer-Policy). The seed wants
+`X-XSS-Protection: 1; mode=block`; OWASP's Secure Headers Project now advises `0`, because the
+browser XSS auditors that header switched on are gone and could be abused: a platform that
+follows OWASP sets `[platform] header_profile = "owasp"`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import httpx
 import pytest
 
 from pytest_deploygate.config.contract import SecurityContract
+from pytest_deploygate.config.header_rules import HeaderRule
 
 VERSION = re.compile(r"\d+\.\d+|/\s*\d")
 MISSING_PATH = "/api/deploygate-no-such-endpoint"  # error pages leak versions too
@@ -32,18 +35,17 @@ def test_security_headers_have_the_expected_values(
     api: httpx.Client, security: SecurityContract
 ) -> None:
     failures = []
+    rules = [HeaderRule.parse(name, value) for name, value in security.headers.items()]
     for path, response in responses(api, security.header_paths).items():
-        for name, expected in security.headers.items():
-            actual = response.headers.get(name)
+        for rule in rules:
+            actual = response.headers.get(rule.name)
             hint = ""
-            if name.lower() == "x-xss-protection":
-                hint = " (OWASP now advises '0'; set it in [platform.headers] if you follow that)"
+            if rule.name.lower() == "x-xss-protection":
+                hint = " (OWASP now advises '0': set [platform] header_profile = \"owasp\")"
             if actual is None:
-                failures.append(f"GET {path} is missing header {name} (expected {expected!r})")
-            elif actual.strip().lower() != expected.strip().lower():
-                failures.append(
-                    f"GET {path} sends {name}: {actual!r}, expected {expected!r}" + hint
-                )
+                failures.append(f"GET {path} is missing header {rule.name} (expected {rule})")
+            elif (problem := rule.problem(actual)) is not None:
+                failures.append(f"GET {path} sends {rule.name}: {problem}" + hint)
     assert not failures, "\n".join(failures)
 
 

@@ -37,6 +37,7 @@ def rejected(response: httpx.Response, what: str, expected: tuple[int, ...]) -> 
     return [f"{what} was refused ({status}) but {p}" for p in error_problems(response)]
 
 
+@pytest.mark.feature("chat")
 def test_chat_refuses_the_seeds_malicious_payloads(
     api: httpx.Client, security: SecurityContract
 ) -> None:
