@@ -112,8 +112,10 @@ def last_passing(runs: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
 
 
 def worse_since_last_pass(runs: Sequence[Mapping[str, Any]]) -> list[Worse]:
-    """The current run's gate metrics that are worse than in the last passing run: moved
-    toward or past the threshold by more than 5 % (any move from 0), or breached since."""
+    """The current run's gate metrics that are worse than in the last passing run: moved toward
+    or past the threshold by more than 5 % of the value (the seed's rule) and more than 5 % of
+    the headroom the value had (so 0.06 ms → 0.07 ms under a 100 ms gate is noise), or breached
+    since."""
     reference = last_passing(runs)
     if reference is None or not runs:
         return []
@@ -145,7 +147,8 @@ def _worse(threshold: Threshold, before: float, now: float) -> bool:
         return False
     if change <= 0:
         return False
-    return before == 0 or change > WORSE_RELATIVE * abs(before)
+    headroom = abs(threshold.limit - before)
+    return change > WORSE_RELATIVE * abs(before) and change > WORSE_RELATIVE * headroom
 
 
 def _number(value: Any) -> float | None:
