@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 MASK = "***"
+# A secret this short ("a", "pw") is also a piece of ordinary words and keys: masked everywhere it
+# would turn "gates" into "g***tes" and break the documents we write. It is masked where it stands
+# alone (not inside a longer run of letters and digits).
+SHORT_SECRET = 4
 
 
 class Masker:
@@ -32,7 +37,11 @@ class Masker:
 
     def mask(self, text: str) -> str:
         for secret in self._secrets:
-            if secret in text:
+            if secret not in text:
+                continue
+            if len(secret) < SHORT_SECRET:
+                text = _standing_alone(secret).sub(MASK, text)
+            else:
                 text = text.replace(secret, MASK)
         return text
 
@@ -47,6 +56,10 @@ class Masker:
         if isinstance(value, list | tuple):
             return [self.mask_all(item) for item in value]
         return value
+
+
+def _standing_alone(secret: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])")
 
 
 def url_password(url: str) -> str | None:

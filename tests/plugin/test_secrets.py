@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -21,6 +22,13 @@ def test_masker_masks_longest_first_and_learns_new_secrets() -> None:
     masker.add("tok-1")
     assert masker("Bearer tok-1") == "Bearer ***"
     assert not Masker().secrets and masker.secrets == {"abc", "abcdef", "tok-1"}
+
+
+def test_a_very_short_secret_is_masked_where_it_stands_alone_not_inside_words() -> None:
+    # A one-letter password masked everywhere made "gates" "g***tes" and broke gates.json.
+    masker = Masker(["a", "pw"])
+    assert masker("password a, pw=pw; gates") == "password ***, ***=***; gates"
+    assert masker.mask_all({"gates": {"verdict": "a"}}) == {"gates": {"verdict": "***"}}
 
 
 def test_no_secret_in_stdout_stderr_or_reports(
@@ -110,3 +118,23 @@ def test_report_metadata_is_masked(
     html = pytester.path.joinpath("reports/report.html").read_text()
     assert "Deploygate database" in html and DB_PASSWORD not in html
     assert "Deploygate policy" in html and "not sensitive" in html
+
+
+def test_a_one_letter_password_leaves_the_written_documents_whole(
+    pytester: pytest.Pytester,
+    run: Run,
+    environments: Callable[[str], None],
+    server: Loopback,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("QA_PASSWORD", "e")
+    environments(
+        f'[environments.qa]\nbase_url = "{server.url}"\n'
+        'credentials.admin = { username = "ops", password = "${QA_PASSWORD}" }\n'
+    )
+    pytester.makepyfile("def test_one(deploy_env): pass")
+    result = run("--env=qa", "--no-preflight")
+    result.assert_outcomes(passed=1)
+    assert result.ret == 0, result.stdout.str()[-2000:]
+    document = json.loads(pytester.path.joinpath("reports/gates.json").read_text())
+    assert document["verdict"] == "pass" and "tests" in document
