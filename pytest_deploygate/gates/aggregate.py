@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_deploygate.gates.catalog import recorded_metrics
+from pytest_deploygate.gates.catalog import SUITES, recorded_metrics
 from pytest_deploygate.gates.endpoints import (
     EndpointCoverage,
     Operation,
@@ -127,6 +127,7 @@ class MetricPool:
     #: Why the platform's OpenAPI operations were not used (then [platform.endpoints] is).
     operations_unavailable: str = ""
     _mismatches: dict[str, str] = field(default_factory=dict)  # nodeid -> the skip's reason
+    _failures: dict[str, str] = field(default_factory=dict)  # nodeid -> the failure's first line
 
     def add_report(self, report: Any) -> None:
         """Take one ``TestReport`` (local or deserialised from an xdist worker)."""
@@ -135,6 +136,8 @@ class MetricPool:
         outcome = _outcome_of(report)
         if outcome == _MISMATCHED:
             self._mismatches[report.nodeid] = _skip_reason(report)
+        elif outcome == _FAILED:
+            self._failures.setdefault(report.nodeid, _failure_line(report))
         previous = self._outcomes.get(report.nodeid)
         if previous is None or _RANK[outcome] > _RANK[previous]:
             self._outcomes[report.nodeid] = outcome
@@ -181,6 +184,18 @@ class MetricPool:
     def mismatches(self) -> dict[str, str]:
         """The contract mismatches of the run: test id -> the line naming the key to set."""
         return {n: r for n, r in sorted(self._mismatches.items()) if self._outcomes[n] != _FAILED}
+
+    def findings(self) -> dict[str, list[dict[str, str]]]:
+        """The failed tests grouped by suite, security first, each with its one-line summary."""
+        grouped: dict[str, list[dict[str, str]]] = defaultdict(list)
+        for nodeid, line in sorted(self._failures.items()):
+            suites = self._suites.get(nodeid, ())
+            suite = "security" if "security" in suites else (suites[0] if suites else "other")
+            grouped[suite].append({"test": nodeid, "summary": line})
+        order = ("security", *SUITES)
+        return dict(
+            sorted(grouped.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99)
+        )
 
     def tallies(self) -> dict[str, Tally]:
         """Outcome counts for the whole run (key ``""``) and for every suite seen."""
@@ -278,6 +293,15 @@ def _outcome_of(report: Any) -> str:
             return _XFAILED
         return _MISMATCHED if is_mismatch(_skip_reason(report)) else _SKIPPED
     return _PASSED
+
+
+def _failure_line(report: Any) -> str:
+    """The assertion's or error's first line (``reprcrash``), else the report's first line."""
+    crash = getattr(getattr(report, "longrepr", None), "reprcrash", None)
+    text = str(getattr(crash, "message", "") or getattr(report, "longreprtext", "") or "failed")
+    first = text.strip().splitlines()[0] if text.strip() else "failed"
+    prefix = "AssertionError: "
+    return (first.removeprefix(prefix) if first.startswith(prefix) else first)[:300]
 
 
 def _skip_reason(report: Any) -> str:

@@ -66,6 +66,8 @@ def evaluate_run(
             values[metric] = custom
     notes: dict[str, str] = {}
     details: dict[str, Any] = {"tests": _tests(pool)}
+    if pool.findings():
+        details["findings"] = pool.findings()
     if pool.mismatches():
         details["contract_mismatches"] = pool.mismatches()
 
@@ -212,6 +214,8 @@ def detail_lines(document: Mapping[str, Any]) -> list[str]:
             f"findings: {t['failed']}, contract mismatches: {t.get('mismatched', 0)}, "
             f"passes: {t['passed']}"
         )
+    for suite, failed in document.get("findings", {}).items():
+        lines.extend(f"finding [{suite}] {f['test']}: {f['summary']}" for f in failed)
     for test, reason in document.get("contract_mismatches", {}).items():
         lines.append(f"contract mismatch {test}: {reason.removeprefix(MISMATCH_PREFIX)}")
     if "baseline" in document:

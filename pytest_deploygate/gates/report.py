@@ -190,10 +190,16 @@ def html_summary(document: Mapping[str, Any]) -> str:
 
 
 def _kinds_html(document: Mapping[str, Any]) -> str:
-    """Findings, contract mismatches and passes, counted apart, and each mismatch's line."""
+    """Findings (by suite, security first), contract mismatches and passes, counted apart, with
+    each finding's and each mismatch's line."""
     tally = document.get("tests", {}).get("all")
     if not tally:
         return ""
+    findings = "".join(
+        f"<li>[{_e(suite)}] <code>{_e(f['test'])}</code>: {_e(f['summary'])}</li>"
+        for suite, failed in document.get("findings", {}).items()
+        for f in failed
+    )
     mismatches = "".join(
         f"<li><code>{_e(test)}</code>: {_e(reason)}</li>"
         for test, reason in document.get("contract_mismatches", {}).items()
@@ -201,6 +207,7 @@ def _kinds_html(document: Mapping[str, Any]) -> str:
     return (
         f'<p class="deploygate-kinds">findings: {tally.get("failed", 0)}, contract mismatches: '
         f"{tally.get('mismatched', 0)}, passes: {tally.get('passed', 0)}</p>"
+        + (f'<ul class="deploygate-findings">{findings}</ul>' if findings else "")
         + (f'<ul class="deploygate-mismatches">{mismatches}</ul>' if mismatches else "")
     )
 

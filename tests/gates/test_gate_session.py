@@ -158,6 +158,45 @@ def test_a_breached_pass_rate_keeps_pytests_own_failure_status(gate_project: Pro
     result.stdout.fnmatch_lines(["tests.pass_rate.security*>= 100*66.67%*FAIL"])
 
 
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one process", "xdist"])
+def test_findings_are_grouped_by_suite_security_first_with_one_line_each(
+    gate_project: Project, workers: list[str]
+) -> None:
+    # Given failures in the smoke and security suites
+    pytester = gate_project(
+        {"http.p95_ms": "< 200"},
+        entries=FAST,
+        files={
+            "suites/smoke/test_home.py": "def test_home(): assert False, 'home page 500'\n",
+            "suites/security/test_auth.py": """
+                def test_admin(): assert False, "admin endpoint open to anonymous\\nmore detail"
+                def test_ok(): pass
+                """,
+        },
+    )
+    result = run(pytester, *workers)
+    assert result.ret == 1
+    # Then the terminal names each finding on one line, the security ones first
+    result.stdout.fnmatch_lines(
+        [
+            "findings: 2, contract mismatches: 0, passes: 2",
+            "finding [[]security] suites/security/test_auth.py::test_admin: "
+            "admin endpoint open to anonymous",
+            "finding [[]smoke] suites/smoke/test_home.py::test_home: home page 500",
+        ]
+    )
+    # ... and gates.json and the HTML summary carry the same
+    findings = gates_json(pytester)["findings"]
+    assert list(findings) == ["security", "smoke"]
+    assert findings["security"] == [
+        {"test": "suites/security/test_auth.py::test_admin",
+         "summary": "admin endpoint open to anonymous"}
+    ]  # fmt: skip
+    assert "[security] <code>suites/security/test_auth.py::test_admin</code>" in (
+        report.html_summary(gates_json(pytester))
+    )
+
+
 def test_failed_tests_fail_the_top_level_verdict_of_gates_json(gate_project: Project) -> None:
     # Given a run whose gates all hold but one of whose tests fails
     pytester = gate_project(

@@ -155,7 +155,7 @@ def test_the_smoke_and_health_suites_request_the_configured_shape(
             "not database",
         )
     # Then they pass, and every request went to a configured path (preflight included)
-    result.assert_outcomes(passed=7)
+    result.assert_outcomes(passed=8)
     assert seen[0] == "/v2/status", "the preflight probes [platform.endpoints] health"
     assert not [p for p in seen if not p.startswith("/v2/")], seen
     assert any(p.startswith("/v2/free-slots/a1/on/") for p in seen), seen
