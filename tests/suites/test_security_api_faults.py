@@ -12,6 +12,7 @@ import fnmatch
 from pathlib import Path
 
 import pytest
+from inner_session import outcomes_of
 from security_api_support import (
     JWT_SECRET,
     REPO,
@@ -138,66 +139,131 @@ def test_each_fault_turns_its_suite_red_and_names_the_defect(
     result.stdout.fnmatch_lines(messages)
 
 
-# Breakages the reference app has no fault for, made by the Tamper middleware.
-TAMPERINGS = {
+# Breakages the reference app has no fault for, made by the Tamper middleware:
+# tampering -> (-k expression, {selected test: what its failure must say}).
+ACCESS, BOLA, HEADERS = "test_security_access", "test_security_bola", "test_security_headers"
+FORGED = f"{ACCESS}::test_forged_tokens_are_refused"
+TAMPERINGS: dict[str, tuple[str, dict[str, str]]] = {
     "reflect-cors": (
         "cors",
-        [
-            "*GET /api/health with Origin 'https://deploygate-cors-probe.invalid' answers "
-            "Access-Control-Allow-Origin: 'https://deploygate-cors-probe.invalid' and "
-            "Access-Control-Allow-Credentials: true*"
-        ],
+        {
+            f"{HEADERS}::test_cors_never_reflects_an_arbitrary_origin_with_credentials": (
+                "*GET /api/health with Origin 'https://deploygate-cors-probe.invalid' answers "
+                "Access-Control-Allow-Origin: 'https://deploygate-cors-probe.invalid' and "
+                "Access-Control-Allow-Credentials: true*"
+            )
+        },
     ),
-    "insecure-cookie": ("cookies", ["*GET /api/health sets cookie 'session' without HttpOnly*"]),
+    "insecure-cookie": (
+        "cookies",
+        {
+            f"{HEADERS}::test_cookies_are_secure_httponly_and_samesite": (
+                "*GET /api/health sets cookie 'session' without HttpOnly*"
+            )
+        },
+    ),
     "version-leak": (
         "version_leaks",
-        [
-            "*GET /api/health leaks a version in Server: 'uvicorn/0.30.6'*",
-            "*GET /api/health leaks the stack in X-Powered-By: 'FastAPI/0.110.0'*",
-        ],
+        {
+            f"{HEADERS}::test_no_server_version_leaks": (
+                "*GET /api/health leaks a version in Server: 'uvicorn/0.30.6'*"
+                "GET /api/health leaks the stack in X-Powered-By: 'FastAPI/0.110.0'*"
+            )
+        },
     ),
-    "unsafe-csp": ("content_security", ["*GET /api/health: the CSP lets inline scripts run*"]),
+    "unsafe-csp": (
+        "content_security",
+        {
+            f"{HEADERS}::test_content_security_policy_forbids_inline_and_eval_scripts": (
+                "*GET /api/health: the CSP lets inline scripts run*"
+            )
+        },
+    ),
+    # Re-signing every token with the real key: each forged token becomes valid.
     "unverified-jwt": (
         "forged",
-        [
-            "*GET /api/bookings accepted a JWT with a corrupted signature (200), expected 401*",
-            "*GET /api/bookings accepted an expired JWT (200), expected 401*",
-        ],
+        {
+            f"{FORGED}[alg none as admin]": "*GET /api/bookings accepted a JWT with alg 'none' "
+            "and role admin (200), expected 401*",
+            f"{FORGED}[alg none]": "*GET /api/bookings accepted a JWT with alg 'none' (200)*",
+            f"{FORGED}[tampered claims]": "*GET /api/bookings accepted a JWT whose claims were "
+            "changed to role admin (200), expected 401*",
+            f"{FORGED}[bad signature]": "*GET /api/bookings accepted a JWT with a corrupted "
+            "signature (200), expected 401*",
+            f"{FORGED}[expired]": "*GET /api/bookings accepted an expired JWT (200), expected 401*",
+        },
     ),
     "leaky-booking-list": (
         "list_holds_only",
-        ["*customer B's GET /api/bookings lists customer A's booking BK*"],
+        {
+            f"{BOLA}::test_customer_list_holds_only_their_own_bookings": (
+                "*customer B's GET /api/bookings lists customer A's booking BK*"
+            )
+        },
     ),
     "anonymous-booking-reads": (
         "anonymous_caller_cannot or guest_booking",
-        [
-            "*an anonymous request read customer A's booking BK* (200), expected 401/404*",
-            "*an anonymous GET of guest booking BK* answered 200 *expected 401/404*",
-        ],
+        {
+            f"{BOLA}::test_anonymous_caller_cannot_read_a_booking": (
+                "*an anonymous request read customer A's booking BK* (200), expected 401/404*"
+            ),
+            "test_api_bookings::test_a_guest_booking_is_not_readable_anonymously": (
+                "*an anonymous GET of guest booking BK* answered 200 *"
+            ),
+        },
     ),
     "payments-accept-any-card": (
         "decline_card or luhn",
-        [
-            "*POST /api/payments with the decline card 4000000000000002 answered 201 *"
-            "expected 402 (declined)*",
-            "*POST /api/payments accepted card 4242424242424241 (fails the Luhn check)*",
-        ],
+        {
+            "test_api_payments::test_the_decline_card_is_declined_with_a_json_error": (
+                "*POST /api/payments with the decline card 4000000000000002 answered 201 *"
+            ),
+            "test_api_payments::test_a_card_number_failing_the_luhn_check_is_rejected": (
+                "*POST /api/payments accepted card 4242424242424241 (fails the Luhn check)*"
+            ),
+        },
     ),
     "payments-ignore-idempotency-key": (
         "idempotency_key",
-        ["*a retried request must not charge twice*"],
+        {
+            "test_api_payments::test_the_success_card_pays_once_per_idempotency_key": (
+                "*POST /api/payments repeated with the same Idempotency-Key answered 409*"
+            )
+        },
     ),
     "errors-as-200": (
         "availability_of",
-        ["*GET /api/availability/deploygate-no-such-service/* answered 200 *expected 404*"],
+        {
+            "test_api_catalogue::test_availability_of_an_unknown_service_is_a_json_404": (
+                "*GET /api/availability/deploygate-no-such-service/* answered 200 *expected 404*"
+            ),
+            "test_api_catalogue::test_availability_of_a_malformed_date_is_a_json_4xx": (
+                "*GET /api/availability/colour/2025-13-45 answered 200 *expected 400/422*"
+            ),
+        },
     ),
+    "failed-owner-reads": (
+        "cancel_another",
+        {
+            f"{BOLA}::test_customer_cannot_cancel_another_customers_booking": (
+                "*customer A could not re-read their booking BK* after customer B's cancel "
+                "request*answered 503*"
+            )
+        },
+    ),
+}
+TAMPERED_CHECKS = {
+    test: message for _, checks in TAMPERINGS.values() for test, message in checks.items()
 }
 
 
-def run_tampered(pytester: pytest.Pytester, platform: TamperedPlatform) -> pytest.RunResult:
+def run_tampered(
+    pytester: pytest.Pytester, platform: TamperedPlatform
+) -> dict[str, tuple[str, str]]:
+    """The checks the tamperings target, run against ``platform``: each test's outcome."""
     environments_file(pytester.path, "tampered", platform.url)
     selection = " or ".join(selection for selection, _ in TAMPERINGS.values())
-    result: pytest.RunResult = run_suite(
+    run_suite(
         pytester,
         "--environments-file=environments.toml",
         "--env=tampered",
@@ -206,7 +272,7 @@ def run_tampered(pytester: pytest.Pytester, platform: TamperedPlatform) -> pytes
         SECURITY,
         API,
     )
-    return result
+    return outcomes_of(pytester)
 
 
 def test_tampered_checks_pass_when_nothing_is_tampered(
@@ -216,33 +282,62 @@ def test_tampered_checks_pass_when_nothing_is_tampered(
     tampered_platform.tamper.tamperings.clear()
     monkeypatch.setenv("DEPLOYGATE_JWT_SECRET", JWT_SECRET)
     # When the checks the tamperings target run
-    result = run_tampered(pytester, tampered_platform)
-    # Then they pass, the expired-token check included (only the cookie check has nothing to do)
-    outcomes = result.parseoutcomes()
-    assert result.ret == 0, result.stdout.str()
-    assert outcomes.get("passed", 0) >= 8, outcomes
-    assert "signing key" not in result.stdout.str()
+    outcomes = run_tampered(pytester, tampered_platform)
+    # Then exactly those checks ran and passed; only the cookie check has nothing to do
+    cookies = f"{HEADERS}::test_cookies_are_secure_httponly_and_samesite"
+    assert set(outcomes) == set(TAMPERED_CHECKS), sorted(set(outcomes) ^ set(TAMPERED_CHECKS))
+    assert outcomes.pop(cookies) == (
+        "skipped",
+        "no Set-Cookie on /api/health, /api/services, /, /book; nothing to check",
+    )
+    assert {test: outcome for test, (outcome, _) in outcomes.items()} == dict.fromkeys(
+        outcomes, "passed"
+    )
 
 
-def test_every_tampering_turns_the_security_suite_red(
+def test_every_tampering_turns_its_checks_red(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tampered_platform: TamperedPlatform
 ) -> None:
-    # Given every tampering at once: each breaks a different header or token check, and each
-    # check's message names its own defect, so one run shows them all
+    # Given every tampering at once: each breaks different checks, and each check's message
+    # names its own defect, so one run shows them all
     tampered_platform.tamper.tamperings.update(TAMPERINGS)
     monkeypatch.setenv("DEPLOYGATE_JWT_SECRET", JWT_SECRET)
     try:
-        result = run_tampered(pytester, tampered_platform)
+        outcomes = run_tampered(pytester, tampered_platform)
     finally:
         tampered_platform.tamper.tamperings.clear()
-    # Then each check the tamperings target fails, naming what is broken
-    outcomes = result.parseoutcomes()
-    assert outcomes.get("failed", 0) >= len(TAMPERINGS), outcomes
-    for tampering, (_, messages) in TAMPERINGS.items():
-        for message in messages:
-            assert any(fnmatch.fnmatch(line, message) for line in result.outlines), (
-                f"{tampering} went unnoticed: no output line matches {message!r}"
-            )
+    # Then every selected check fails, each naming what is broken
+    assert set(outcomes) == set(TAMPERED_CHECKS), sorted(set(outcomes) ^ set(TAMPERED_CHECKS))
+    for test, message in TAMPERED_CHECKS.items():
+        outcome, said = outcomes[test]
+        assert outcome == "failed" and fnmatch.fnmatch(said, message), (
+            f"{test} went unnoticed: {outcome} {said[:300]!r}, expected failed {message!r}"
+        )
+
+
+def test_chat_fuzzing_that_is_only_rate_limited_skips_saying_so(
+    pytester: pytest.Pytester, tampered_platform: TamperedPlatform
+) -> None:
+    # Given a chat endpoint that answers every request with 429
+    tampered_platform.tamper.tamperings.add("chat-always-429")
+    environments_file(pytester.path, "tampered", tampered_platform.url)
+    try:
+        run_suite(
+            pytester,
+            "--environments-file=environments.toml",
+            "--env=tampered",
+            "-k",
+            "fuzzed_chat",
+            SECURITY,
+        )
+    finally:
+        tampered_platform.tamper.tamperings.clear()
+    # Then the fuzz check does not pass having checked nothing: it skips, saying why
+    outcome, reason = outcomes_of(pytester)[
+        "test_security_fuzz::test_fuzzed_chat_messages_never_crash_or_reflect_markup"
+    ]
+    assert outcome == "skipped", (outcome, reason)
+    assert fnmatch.fnmatch(reason, "all * fuzzed POST /api/chat requests were rate limited (429)*")
 
 
 def test_sensitive_environment_runs_only_non_destructive_checks(
