@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Iterator
+
+import httpcore  # noqa: F401 - see below
 import pytest
 
 pytest_plugins = ["pytester"]
+# httpx imports httpcore lazily and caches its exception map on first use. Were httpcore first
+# imported inside an in-process pytester session, pytester would drop it from sys.modules after
+# that session; the next import makes new exception classes the cached map does not know, and a
+# refused connection escapes as httpcore.ConnectError instead of httpx.ConnectError: a test's
+# result would depend on which tests ran before it. Imported here, it is imported once.
 
 
 @pytest.fixture(autouse=True)
@@ -14,3 +23,12 @@ def _inner_sessions_name_their_tests(request: pytest.FixtureRequest) -> None:
     if "pytester" in request.fixturenames:
         request.getfixturevalue("pytester")  # first: it clears PYTEST_ADDOPTS when it starts
         request.getfixturevalue("monkeypatch").setenv("PYTEST_ADDOPTS", "--no-hosted-suites")
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A loopback port that refuses connections for the whole test: bound but never listening,
+    so nothing else can take it (a port bound and released could be reused by then)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield int(sock.getsockname()[1])

@@ -113,14 +113,6 @@ def receiver(_receiver_server: Receiver) -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()
 
