@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 
@@ -32,3 +33,31 @@ def closed_port() -> Iterator[int]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         yield int(sock.getsockname()[1])
+
+
+# Skip reasons that mean a real part of the test setup is missing, not that a test does not
+# apply. Locally they skip; under CI=true (.ci/run sets it) they are errors, so a CI run without
+# Chromium, PostgreSQL or a Pushgateway cannot go green having skipped whole fault matrices.
+REAL_PARTS = (
+    "Chromium",
+    "chromium",
+    "DEPLOYGATE_TEST_POSTGRES_URL",
+    "initdb/pg_ctl",
+    "postgres user",
+    "prometheus-pushgateway",
+)
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+    report: pytest.TestReport = yield
+    if report.skipped and in_ci() and isinstance(report.longrepr, tuple):
+        reason = str(report.longrepr[2])
+        if any(part in reason for part in REAL_PARTS):
+            report.outcome = "failed"
+            report.longrepr = f"CI=true and a real part is missing (an error, not a skip): {reason}"
+    return report
