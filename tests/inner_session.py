@@ -12,6 +12,7 @@ files a test writes or names.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -85,3 +86,9 @@ def outcomes_of(pytester: pytest.Pytester) -> dict[str, tuple[str, str]]:
                 break
         results[key] = (outcome, message)
     return results
+
+
+def star_match(pattern: str, text: str) -> bool:
+    """``*`` matches anything (newlines too); everything else is literal, brackets included
+    (test ids like ``test_x[alg none]`` and messages are full of them)."""
+    return re.fullmatch(".*".join(map(re.escape, pattern.split("*"))), text, re.DOTALL) is not None
