@@ -16,6 +16,7 @@ FAULT_DESCRIPTIONS: dict[str, str] = {
     "payment-always-declines": "every card is declined, in the API and on the payment page",
     "inaccessible-forms": "form inputs lose their labels, images their alt, text its contrast",
     "database-down": "the database is unreachable: health fails, database routes answer 503",
+    "providers-down": "the payment, email and sms providers are unreachable: health fails them",
     "stale-schema": "schema_migrations holds an old schema version",
     "drop-column": "the bookings.notes column is missing",
 }

@@ -149,6 +149,11 @@ def database_up(p: Platform) -> bool:
     return health.status_code == 200 and services.status_code == 200
 
 
+def providers_up(p: Platform) -> bool:
+    checks = p.client.get("/api/health").json()["checks"]
+    return all(checks[name][0]["status"] == "pass" for name in ("payment", "email", "sms"))
+
+
 def _schema(p: Platform) -> tuple[str, set[str]]:
     engine = sa.create_engine(p.settings.database_url)
     with engine.connect() as conn:
@@ -177,6 +182,7 @@ PROTECTIONS: dict[str, Callable[[Platform], bool]] = {
     "leaky-500s": no_stack_traces,
     "double-booking": no_double_booking,
     "slow-api": fast_api,
+    "providers-down": providers_up,
     "broken-confirmation": confirmation_shown,
     "payment-always-declines": payments_succeed,
     "inaccessible-forms": labelled_forms,

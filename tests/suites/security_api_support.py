@@ -6,7 +6,8 @@
   verification, booking list and anonymous reads, availability errors), so those checks are
   shown to fail too. Tamperings: reflect-cors, insecure-cookie, version-leak, unsafe-csp,
   unverified-jwt, leaky-booking-list, anonymous-booking-reads, errors-as-200, chat-always-429
-  (every chat request is rate limited), failed-owner-reads (a signed-in booking read answers 503).
+  (every chat request is rate limited), failed-owner-reads (a signed-in booking read answers 503),
+  plain-json-health (the health document loses its application/health+json type).
 """
 
 from __future__ import annotations
@@ -93,6 +94,8 @@ class Tamper:
             if message["type"] == "http.response.start":
                 self.exchanges[(scope["method"], scope["path"], message["status"])] += 1
                 message = {**message, "headers": _tampered(message["headers"], headers, active)}
+                if "plain-json-health" in active and scope["path"] == "/api/health":
+                    message["headers"] = _plain_json(message["headers"])
                 if errors_as_200 and 400 <= message["status"] < 500:
                     message["status"] = 200
                 if failed_read:
@@ -121,6 +124,12 @@ async def _rate_limited(send: Any) -> None:
         }
     )
     await send({"type": "http.response.body", "body": b'{"error":"rate limited"}'})
+
+
+def _plain_json(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """plain-json-health: the health document served as application/json."""
+    kept = [(k, v) for k, v in headers if k.lower() != b"content-type"]
+    return [*kept, (b"content-type", b"application/json")]
 
 
 def _tampered(

@@ -22,6 +22,7 @@ from security_api_support import (
 
 SECURITY = str(REPO / "pytest_deploygate" / "suites" / "security")
 API = str(REPO / "pytest_deploygate" / "suites" / "api")
+HEALTH = str(REPO / "pytest_deploygate" / "suites" / "health")
 
 
 # Every other check of both suites passes on the clean platform (45 collected).
@@ -322,6 +323,14 @@ TAMPERINGS: dict[str, tuple[str, dict[str, str]]] = {
             ),
         },
     ),
+    "plain-json-health": (
+        "health_is_health_json",
+        {
+            "test_health::test_health_is_health_json": (
+                "*health content type is 'application/json', expected application/health+json*"
+            )
+        },
+    ),
     "failed-owner-reads": (
         "cancel_another",
         {
@@ -351,6 +360,7 @@ def run_tampered(
         selection,
         SECURITY,
         API,
+        HEALTH,
     )
     return outcomes_of(pytester)
 
