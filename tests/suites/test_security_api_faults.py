@@ -332,8 +332,11 @@ TAMPERINGS: dict[str, tuple[str, dict[str, str]]] = {
         },
     ),
     "failed-owner-reads": (
-        "cancel_another",
+        "cancel_another or create_read_and_cancel",
         {
+            "test_api_bookings::test_create_read_and_cancel_a_booking": (
+                "*GET /api/bookings/* answered 503 *expected 200*"
+            ),
             f"{BOLA}::test_customer_cannot_cancel_another_customers_booking": (
                 "*customer A could not re-read their booking BK* after customer B's cancel "
                 "request*answered 503*"
