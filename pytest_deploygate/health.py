@@ -169,7 +169,7 @@ def _guard(service: str, check: Callable[[], list[Probe]]) -> CheckResult:
 def _database(env: Environment, fetch: _Fetcher, timeout: float) -> list[Probe]:
     probes = []
     if env.database_url:
-        probes.append(_query(env, timeout))
+        probes.append(_query(env, env.database_url, timeout))
     try:
         platform = fetch.component(env.platform.endpoint("health"), "database")
     except httpx.TransportError as exc:
@@ -179,13 +179,13 @@ def _database(env: Environment, fetch: _Fetcher, timeout: float) -> list[Probe]:
     return probes or [Probe("database", DEGRADED, 0, "no database.url and no health check")]
 
 
-def _query(env: Environment, timeout: float) -> Probe:
+def _query(env: Environment, url: str, timeout: float) -> Probe:
     # The database suite's read-only ping: a missing SQLite file is unreachable, not created
     # (a plain engine would create it and report a down database as healthy). Imported here:
     # SQLAlchemy is heavy and only environments with a database.url need it.
     from pytest_deploygate.database import DatabaseUnreachable, connect, create_engine
 
-    engine = create_engine(env.database_url, connect_timeout=max(1, round(timeout)))
+    engine = create_engine(url, connect_timeout=max(1, round(timeout)))
     try:
         ms = connect(engine, env)
     except DatabaseUnreachable as exc:

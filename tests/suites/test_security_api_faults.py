@@ -340,7 +340,7 @@ TAMPERINGS: dict[str, tuple[str, dict[str, str]]] = {
             f"{BOLA}::test_customer_cannot_cancel_another_customers_booking": (
                 "*customer A could not re-read their booking BK* after customer B's cancel "
                 "request*answered 503*"
-            )
+            ),
         },
     ),
 }
