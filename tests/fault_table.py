@@ -214,8 +214,8 @@ TABLE: dict[str, Proof | Unproven] = {
     "e2e/test_payment.py::test_the_success_card_pays_the_booking[chromium]": Proof(
         ("payment-always-declines",), BROWSER
     ),
-    "e2e/test_payment.py::test_the_decline_card_shows_the_decline_message[chromium]": Unproven(
-        "no fault hides the decline message"
+    "e2e/test_payment.py::test_the_decline_card_shows_the_decline_message[chromium]": Proof(
+        ("payment-never-declines",), BROWSER
     ),
     # accessibility (Chromium)
     "accessibility/test_axe.py::test_every_page_of_the_booking_flow_passes_axe[chromium-desktop]": Proof(

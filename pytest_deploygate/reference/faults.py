@@ -14,6 +14,7 @@ FAULT_DESCRIPTIONS: dict[str, str] = {
     "slow-api": "every /api response is delayed by ~300 ms",
     "broken-confirmation": "the booking page shows no confirmation and no BK reference",
     "payment-always-declines": "every card is declined, in the API and on the payment page",
+    "payment-never-declines": "the decline test card pays, in the API and on the payment page",
     "inaccessible-forms": "form inputs lose their labels, images their alt, text its contrast",
     "database-down": "the database is unreachable: health fails, database routes answer 503",
     "providers-down": "the payment, email and sms providers are unreachable: health fails them",

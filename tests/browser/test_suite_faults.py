@@ -51,6 +51,13 @@ FAULTS = [
         id="payment-always-declines-turns-e2e-red",
     ),
     pytest.param(
+        "payment-never-declines",
+        ["-m", "e2e", "-k", "test_the_decline_card_shows_the_decline_message"],
+        1,
+        ["*AssertionError: the decline test card did not show payment-declined*"],
+        id="payment-never-declines-turns-e2e-red",
+    ),
+    pytest.param(
         "inaccessible-forms",
         ["-m", "accessibility", "-k", "structure or axe"],
         3,

@@ -131,6 +131,20 @@ def payments_succeed(p: Platform) -> bool:
     return response.status_code == 201
 
 
+def decline_card_declined(p: Platform) -> bool:
+    booking = p.book().json()
+    response = p.client.post(
+        "/api/payments",
+        json={
+            "bookingId": booking["id"],
+            "cardNumber": "4000000000000002",
+            "expiry": "12/34",
+            "cvc": "123",
+        },
+    )
+    return response.status_code == 402
+
+
 def labelled_forms(p: Platform) -> bool:
     day, slot = p.free_slot()
     page = p.client.get("/book", params={"service": "haircut", "date": day, "time": slot}).text
@@ -183,6 +197,7 @@ PROTECTIONS: dict[str, Callable[[Platform], bool]] = {
     "double-booking": no_double_booking,
     "slow-api": fast_api,
     "providers-down": providers_up,
+    "payment-never-declines": decline_card_declined,
     "broken-confirmation": confirmation_shown,
     "payment-always-declines": payments_succeed,
     "inaccessible-forms": labelled_forms,
