@@ -15,6 +15,8 @@ from refapp_support import Platform, StartPlatform, booking_body
 from pytest_deploygate.reference import FAULTS
 from pytest_deploygate.reference.settings import SCHEMA_VERSION
 
+SLOW_API_DELAY_S = 0.3  # the slow-api fault's sleep (reference/middleware.py)
+
 
 def security_headers(p: Platform) -> bool:
     headers = p.client.get("/api/health").headers
@@ -84,14 +86,11 @@ def no_double_booking(p: Platform) -> bool:
 
 
 def fast_api(p: Platform) -> bool:
-    # Not a speed measurement: the fault sleeps 300 ms in every /api response and never on a
-    # page. Each /api request is paired with a page request made just before it, so a slow or
-    # busy machine slows both and cancels out; only the fault's sleep is left in the difference.
-    def extra() -> float:
-        page = p.client.get("/").elapsed.total_seconds()
-        return p.client.get("/api/services").elapsed.total_seconds() - page
-
-    return min(extra() for _ in range(5)) < 0.25
+    # Not a speed measurement: the fault sleeps 300 ms in every /api response, so with it no
+    # response can come sooner (a floor, whatever the machine). Without it one of ten answers
+    # in under 300 ms however busy the machine (they take about a millisecond).
+    fastest = min(p.client.get("/api/services").elapsed.total_seconds() for _ in range(10))
+    return fastest < SLOW_API_DELAY_S
 
 
 def _submit_booking_form(p: Platform) -> str:
