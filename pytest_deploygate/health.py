@@ -169,7 +169,7 @@ def check_health(env: Environment, timeout: float = 5.0, attempts: int = 2) -> H
     with httpx.Client(base_url=env.base_url, timeout=timeout) as client:
         fetch = _Fetcher(client, attempts)
         results = [
-            _guard("database", lambda: _database(env, fetch)),
+            _guard("database", lambda: _database(env, fetch, timeout)),
             _guard("api_endpoints", lambda: _api_endpoints(env, fetch)),
             _guard("external_services", lambda: _external_services(env, fetch)),
         ]
@@ -230,10 +230,10 @@ def _guard(service: str, check: Callable[[], list[Probe]]) -> CheckResult:
         return CheckResult(service, [Probe(service, UNHEALTHY, 0, f"{type(exc).__name__}: {exc}")])
 
 
-def _database(env: Environment, fetch: _Fetcher) -> list[Probe]:
+def _database(env: Environment, fetch: _Fetcher, timeout: float) -> list[Probe]:
     probes = []
     if env.database_url:
-        probes.append(_query(env.database_url))
+        probes.append(_query(env, env.database_url, timeout))
     try:
         platform = fetch.component(env.platform.endpoint("health"), "database")
     except httpx.TransportError as exc:
@@ -243,20 +243,19 @@ def _database(env: Environment, fetch: _Fetcher) -> list[Probe]:
     return probes or [Probe("database", DEGRADED, 0, "no database.url and no health check")]
 
 
-def _query(url: str) -> Probe:
-    import sqlalchemy
+def _query(env: Environment, url: str, timeout: float) -> Probe:
+    # The database suite's read-only ping: a missing SQLite file is unreachable, not created
+    # (a plain engine would create it and report a down database as healthy). Imported here:
+    # SQLAlchemy is heavy and only environments with a database.url need it.
+    from pytest_deploygate.database import DatabaseUnreachable, connect, create_engine
 
-    started = time.perf_counter()
-    engine = sqlalchemy.create_engine(url)
+    engine = create_engine(url, connect_timeout=max(1, round(timeout)))
     try:
-        with engine.connect() as connection:
-            connection.execute(sqlalchemy.text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001
-        ms = (time.perf_counter() - started) * 1000
-        return Probe("database (query)", UNHEALTHY, ms, f"{type(exc).__name__}: {exc}")
+        ms = connect(engine, env)
+    except DatabaseUnreachable as exc:
+        return Probe("database (query)", UNHEALTHY, 0, str(exc))
     finally:
         engine.dispose()
-    ms = (time.perf_counter() - started) * 1000
     status = HEALTHY if ms < SLOW_DATABASE_MS else DEGRADED
     return Probe("database (query)", status, ms, "" if status == HEALTHY else "slow query")
 

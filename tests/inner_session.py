@@ -12,6 +12,8 @@ files a test writes or names.
 
 from __future__ import annotations
 
+import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -58,7 +60,35 @@ def run_repository(pytester: pytest.Pytester, *args: str, timeout: float = 240) 
         # Reports (and failure artifacts beside them) go to the test's folder.
         f"--html={pytester.path / 'report.html'}",
         "--self-contained-html",
+        # Every test's outcome and message, for outcomes_of().
+        f"--junitxml={pytester.path / 'outcomes.xml'}",
         *args,
         subprocess=True,
         timeout=timeout,
     )
+
+
+def outcomes_of(pytester: pytest.Pytester) -> dict[str, tuple[str, str]]:
+    """Each test of the last ``run_repository`` run: ``"module::name[param]"`` → (outcome,
+    message), outcome one of passed/failed/error/skipped, message the failure or skip reason."""
+    results: dict[str, tuple[str, str]] = {}
+    for case in ET.parse(pytester.path / "outcomes.xml").iter("testcase"):
+        module = case.get("classname", "").rsplit(".", 1)[-1]
+        key = f"{module}::{case.get('name')}"
+        outcome, message = "passed", ""
+        for child in case:
+            if child.tag in ("failure", "error", "skipped"):
+                outcome = {"failure": "failed"}.get(child.tag, child.tag)
+                # A failure's message attribute is cut after some lines; its text is whole.
+                message = child.get("message", "")
+                if child.tag != "skipped":
+                    message = child.text or message
+                break
+        results[key] = (outcome, message)
+    return results
+
+
+def star_match(pattern: str, text: str) -> bool:
+    """``*`` matches anything (newlines too); everything else is literal, brackets included
+    (test ids like ``test_x[alg none]`` and messages are full of them)."""
+    return re.fullmatch(".*".join(map(re.escape, pattern.split("*"))), text, re.DOTALL) is not None

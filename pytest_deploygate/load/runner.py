@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -108,7 +109,11 @@ def locust_command(run: LoadRun, artifacts: Artifacts) -> list[str]:
     if run.destructive:
         command.append("--dg-destructive")
     if run.processes > 1:
-        command += ["--processes", str(run.processes)]
+        # The implicit master and its forked workers talk on loopback: a free port, never
+        # Locust's fixed 5557, which two concurrent runs (or xdist workers) would fight over.
+        port = str(free_loopback_port())
+        command += ["--processes", str(run.processes), "--master-bind-host", "127.0.0.1"]
+        command += ["--master-bind-port", port, "--master-port", port]
     if run.workers:
         # Workers elsewhere run: locust -f <this locustfile> --worker --master-host <this host>
         command += [
@@ -118,6 +123,13 @@ def locust_command(run: LoadRun, artifacts: Artifacts) -> list[str]:
             "--expect-workers-max-wait", str(WORKER_WAIT_S),
         ]  # fmt: skip
     return command
+
+
+def free_loopback_port() -> int:
+    """A port the OS says is free now (bind port 0, read it back); Locust binds it itself."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def check_host(host: str) -> None:

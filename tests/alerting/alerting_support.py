@@ -113,14 +113,6 @@ def receiver(_receiver_server: Receiver) -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()
 
@@ -152,10 +144,21 @@ class SmtpServer:
     handler: _MailHandler
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+class _BoundController(Controller):
+    """aiosmtpd's Controller on a socket bound to port 0 here and kept: the kernel picks the
+    port and nothing can take it between picking and serving (a released port could be)."""
+
+    def __init__(self, handler: Any, **kwargs: Any) -> None:
+        self._socket = socket.socket()
+        self._socket.bind(("127.0.0.1", 0))
+        super().__init__(
+            handler, hostname="127.0.0.1", port=self._socket.getsockname()[1], **kwargs
+        )
+
+    def _create_server(self) -> Any:
+        return self.loop.create_server(
+            self._factory_invoker, sock=self._socket, ssl=self.ssl_context
+        )
 
 
 @pytest.fixture(scope="module")
@@ -177,10 +180,8 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def smtp_server() -> Iterator[SmtpServer]:
     """Plain SMTP with AUTH allowed without TLS (a relay on a trusted network)."""
     handler = _MailHandler()
-    controller = Controller(
+    controller = _BoundController(
         handler,
-        hostname="127.0.0.1",
-        port=_free_port(),
         authenticator=_authenticate,
         auth_require_tls=False,
     )
@@ -196,10 +197,8 @@ def starttls_smtp_server(tls_files: tuple[Path, Path]) -> Iterator[SmtpServer]:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     handler = _MailHandler()
-    controller = Controller(
+    controller = _BoundController(
         handler,
-        hostname="127.0.0.1",
-        port=_free_port(),
         tls_context=context,
         require_starttls=True,
         authenticator=_authenticate,

@@ -4,7 +4,6 @@ by a unique name, unlike conftest, which every test folder has)."""
 from alerting_support import (
     _receiver_server,
     clock,
-    closed_port,
     receiver,
     smtp_server,
     starttls_smtp_server,
@@ -14,7 +13,6 @@ from alerting_support import (
 __all__ = [  # registers the fixtures
     "_receiver_server",
     "clock",
-    "closed_port",
     "receiver",
     "smtp_server",
     "starttls_smtp_server",

@@ -168,13 +168,15 @@ def test_a_missing_sqlite_file_is_unreachable_and_is_not_created(tmp_path: Path)
     assert not path.exists()
 
 
-def test_an_unreachable_server_is_one_masked_line_naming_the_variable(tmp_path: Path) -> None:
+def test_an_unreachable_server_is_one_masked_line_naming_the_variable(
+    tmp_path: Path, closed_port: int
+) -> None:
     source = tmp_path / "environments.toml"
     source.write_text(
         '[environments.staging]\nbase_url = "http://127.0.0.1:9"\n'
         'database.url = "${STAGING_DATABASE_URL}"\n'
     )
-    url = "postgresql+psycopg://app:pw-4d1e9c@127.0.0.1:1/app"
+    url = f"postgresql+psycopg://app:pw-4d1e9c@127.0.0.1:{closed_port}/app"
     env = load_environment(source, "staging", {"STAGING_DATABASE_URL": url})
 
     with pytest.raises(DatabaseUnreachable) as caught:
@@ -182,7 +184,7 @@ def test_an_unreachable_server_is_one_masked_line_naming_the_variable(tmp_path: 
 
     assert str(caught.value) == (
         "environments.toml: [environments.staging] database.url: could not connect to "
-        "postgresql+psycopg://app:***@127.0.0.1:1/app: Connection refused; "
+        f"postgresql+psycopg://app:***@127.0.0.1:{closed_port}/app: Connection refused; "
         "check STAGING_DATABASE_URL"
     )
 

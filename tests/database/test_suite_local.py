@@ -19,7 +19,9 @@ def test_clean_platform_is_green_and_feeds_the_query_gate(
     result.assert_outcomes(passed=CHECKS)
     gates = json.loads((pytester.path / "gates.json").read_text(encoding="utf-8"))
     gate = next(g for g in gates["gates"] if g["metric"] == "db.query_p95_ms")
-    assert gate["verdict"] == "pass" and gate["value"] is not None, gate
+    # Fed with a measurement; whether this machine meets the repository's latency budget is not
+    # this test's business (a slow machine must not turn it red).
+    assert isinstance(gate["value"], int | float) and gate["value"] >= 0, gate
 
 
 def test_a_dropped_column_and_a_stale_schema_are_named(

@@ -12,7 +12,7 @@ from database_support import run_suite
 
 ENVIRONMENTS = """
 [gates]
-"db.query_p95_ms" = "< 100"
+"db.query_p95_ms" = "< 60000"  # evaluated, never breached: not a speed check
 
 [environments.pg]
 launch = "reference"
@@ -43,7 +43,7 @@ def test_reference_platform_on_postgres_is_green(
     result = run_suite(pytester, monkeypatch, env="pg", environments=environments)
 
     result.assert_outcomes(passed=5)
-    result.stdout.fnmatch_lines(["db.query_p95_ms*< 100*ms*PASS"])  # column widths vary
+    result.stdout.fnmatch_lines(["db.query_p95_ms*< 60000*ms*PASS"])  # column widths vary
 
 
 def test_a_wrong_password_is_one_masked_line_everywhere(

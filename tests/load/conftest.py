@@ -21,7 +21,8 @@ def booking_stub() -> Iterator[BookingStub]:
 
 @pytest.fixture
 def stub(booking_stub: BookingStub) -> Iterator[BookingStub]:
-    """The shared stub, with its knobs reset after each test."""
+    """The shared stub, with no bookings left by another test and its knobs reset after each."""
+    booking_stub.bookings.clear()
     yield booking_stub
     booking_stub.delay_s = 0.0
     booking_stub.delay_per_request_s = 0.0

@@ -13,10 +13,11 @@ SUITES = Path(__file__).resolve().parents[2] / "pytest_deploygate" / "suites" / 
 # Until plugin.py registers them, the load and gate plugins are named here; twice is harmless.
 QUICK = ("--load-duration", "2", "--load-ramp-up", "0", "-p", "no:cacheprovider")
 
-# A lenient p95 gate: the stub shares two busy cores with the test run; "slow" is a second.
+# A p95 ceiling no machine reaches: these runs prove the gate is evaluated, not that the stub
+# is fast on a busy machine.
 ENVIRONMENTS = """
 [gates]
-"load.p95_ms" = "< 800"
+"load.p95_ms" = "< 60000"
 "load.error_rate" = "< 0.1"
 
 [environments.stub]
@@ -53,7 +54,7 @@ def test_a_load_test_passes_its_gates_and_links_locusts_report(
     assert result.ret == 0
     result.stdout.re_match_lines([r"10 users, \d+ requests, 0 failed .*p95 \d+ ms \(±[\d.]+\)"])
     result.stdout.re_match_lines(
-        [r"load\.error_rate\s+< 0\.1\s.*PASS", r"load\.p95_ms\s+< 800\s.*PASS"]
+        [r"load\.error_rate\s+< 0\.1\s.*PASS", r"load\.p95_ms\s+< 60000\s.*PASS"]
     )
     assert stub.bookings == {}, "the load test left bookings behind"
     html = (project.path / "out" / "r.html").read_text()

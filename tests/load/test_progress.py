@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import pty
+import select
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import inner_session
@@ -120,7 +122,10 @@ def test_on_a_terminal_one_line_refreshes(load_project: pytest.Pytester) -> None
     )
     os.close(terminal)
     output = b""
-    while True:
+    deadline = time.monotonic() + 120  # a hung session fails the test instead of hanging it
+    while time.monotonic() < deadline:
+        if not select.select([controller], [], [], deadline - time.monotonic())[0]:
+            break
         try:
             chunk = os.read(controller, 65536)
         except OSError:  # the terminal closed: pytest exited

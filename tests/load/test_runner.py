@@ -73,9 +73,14 @@ def test_a_slow_platform_shows_in_the_percentiles(stub: BookingStub, tmp_path: P
 def test_locust_worker_processes_report_to_one_result(stub: BookingStub, tmp_path: Path) -> None:
     result = _run(stub, tmp_path, processes=2, duration=3)
     assert result.requests > 0 and result.failures == 0, result.summary()
-    assert "--processes" in locust_command(
+    command = locust_command(
         LoadRun(host=stub.url, users=2, duration=1, processes=2), Artifacts(tmp_path, "x")
     )
+    assert "--processes" in command
+    # Master and forked workers meet on a free loopback port, not Locust's fixed 5557.
+    port = command[command.index("--master-bind-port") + 1]
+    assert command[command.index("--master-port") + 1] == port != "5557"
+    assert command[command.index("--master-bind-host") + 1] == "127.0.0.1"
 
 
 @pytest.mark.parametrize("host", ["ftp://127.0.0.1/", "127.0.0.1:8000", "http://"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -94,14 +93,6 @@ def loopback() -> Iterator[Loopback]:
 def server(loopback: Loopback) -> Loopback:
     loopback.reset()
     return loopback
-
-
-@pytest.fixture
-def closed_port() -> int:
-    """A loopback port nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

@@ -198,3 +198,23 @@ def test_each_component_in_checks_decides(
     out = capsys.readouterr().out
     assert f"deploygate health: qa is {overall}" in out
     assert f"payment (platform)   {overall:<10} gateway timeout" in out
+
+
+def test_health_of_local_with_the_database_down_fails_the_query_too(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the local platform whose database is down (its SQLite file is never created)
+    monkeypatch.setenv("REFERENCE_APP_FAULTS", "database-down")
+    repo_file = str(Path(__file__).resolve().parents[2] / "environments.toml")
+    # When deploygate checks its health
+    assert main(["health", "--env", "local", "--environments-file", repo_file, "--json"]) == 2
+    # Then our own query fails as the platform's check does: connecting creates no file
+    probes = {
+        probe["componentId"]: probe
+        for probes in json.loads(capsys.readouterr().out)["checks"].values()
+        for probe in probes
+    }
+    assert probes["database (platform)"]["status"] == "fail"
+    assert probes["database (query)"]["status"] == "fail"
+    assert "could not connect to sqlite:///" in probes["database (query)"]["output"]
+    assert "does not exist" in probes["database (query)"]["output"]

@@ -43,12 +43,13 @@ class Platform:
     def free_slot(self, service_id: str = "haircut", skip: int = 0) -> tuple[str, str]:
         """A (date, time) that is free now, from day+2 on; skip picks a later one."""
         day = date.today() + timedelta(days=2)
-        while True:
+        for _ in range(366):  # bounded: a platform with no free slot is an error, not a hang
             slots = self.client.get(f"/api/availability/{service_id}/{day}").json()["slots"]
             if len(slots) > skip:
                 return day.isoformat(), slots[skip]["time"]
             skip -= len(slots)
             day += timedelta(days=1)
+        raise AssertionError(f"no free {service_id} slot within a year")
 
     def book(self, headers: dict[str, str] | None = None, **overrides: Any) -> httpx.Response:
         day, time = self.free_slot(overrides.pop("service_id", "haircut"))

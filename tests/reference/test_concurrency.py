@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import time
+import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 import pytest
@@ -50,19 +51,30 @@ def test_double_booking_fault_lets_concurrent_requests_through(
 
 
 def test_a_booking_waiting_for_the_sqlite_lock_does_not_stall_other_requests(
-    platform: Platform,
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Another connection holds the write lock: the booking waits for it off the event loop."""
     day, slot = platform.free_slot("manicure", skip=2)
     holder = sqlite3.connect(platform.settings.database_url.removeprefix("sqlite:///"))
     holder.isolation_level = None
     holder.execute("BEGIN IMMEDIATE")
+    # The booking gives up the lock on the event loop and is handed to the writer thread:
+    # that hand-off, not a sleep, says it has reached the lock.
+    writer = platform.server.app.state.database._write_thread
+    handed_over = threading.Event()
+    submit = writer.submit
+
+    def spied_submit(*args: Any, **kwargs: Any) -> Any:
+        handed_over.set()
+        return submit(*args, **kwargs)
+
+    monkeypatch.setattr(writer, "submit", spied_submit)
     with ThreadPoolExecutor(max_workers=1) as pool:
         try:
             booking = pool.submit(
                 platform.client.post, "/api/bookings", json=booking_body(day, slot, "manicure")
             )
-            time.sleep(0.3)  # let the booking reach the lock (not a speed check)
+            assert handed_over.wait(60), "the booking never reached the SQLite write lock"
             try:
                 other = httpx.get(f"{platform.url}/api/availability/massage/{day}", timeout=10)
             except httpx.TimeoutException:

@@ -41,7 +41,9 @@ def test_catalogue_writes_are_admin_only(platform: Platform, path: str) -> None:
     assert anonymous.json()["error"] and customer.json()["error"]
 
 
-def test_admin_adds_a_service_and_an_employee_who_offers_it(platform: Platform) -> None:
+def test_admin_adds_a_service_and_an_employee_who_offers_it(start_platform: StartPlatform) -> None:
+    # Its own platform: the new service and employee must not leak into other tests' catalogue.
+    platform = start_platform()
     # Availability is asked before and between the changes: the platform caches its catalogue,
     # and each admin change must show up in the very next answer.
     monday = date.today() + timedelta(days=7 - date.today().weekday())

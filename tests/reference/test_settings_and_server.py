@@ -65,8 +65,8 @@ def test_live_server_reports_a_port_in_use(tmp_path: pytest.TempPathFactory) -> 
             LiveServer(app, port=port).start()
 
 
-def test_live_server_reraises_a_database_start_up_error() -> None:
-    app = create_app(Settings(database_url="postgresql://nobody@127.0.0.1:1/none"))
+def test_live_server_reraises_a_database_start_up_error(closed_port: int) -> None:
+    app = create_app(Settings(database_url=f"postgresql://nobody@127.0.0.1:{closed_port}/none"))
     with pytest.raises(Exception, match="127.0.0.1"):
         LiveServer(app).start()
 

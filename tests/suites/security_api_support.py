@@ -5,7 +5,9 @@
   breaks what the reference app has no fault for (CORS, cookies, version headers, CSP, JWT
   verification, booking list and anonymous reads, availability errors), so those checks are
   shown to fail too. Tamperings: reflect-cors, insecure-cookie, version-leak, unsafe-csp,
-  unverified-jwt, leaky-booking-list, anonymous-booking-reads, errors-as-200.
+  unverified-jwt, leaky-booking-list, anonymous-booking-reads, errors-as-200, chat-always-429
+  (every chat request is rate limited), failed-owner-reads (a signed-in booking read answers 503),
+  plain-json-health (the health document loses its application/health+json type).
 """
 
 from __future__ import annotations
@@ -73,13 +75,31 @@ class Tamper:
             kept = [(k, v) for k, v in scope["headers"] if k.lower() != b"idempotency-key"]
             scope = {**scope, "headers": kept}
         accepts_any_card = payment and "payments-accept-any-card" in active
+        if "chat-always-429" in active and (scope["method"], scope["path"]) == (
+            "POST",
+            "/api/chat",
+        ):
+            await _rate_limited(send)
+            self.exchanges[(scope["method"], scope["path"], 429)] += 1
+            return
+        # failed-owner-reads: a signed-in GET of one booking answers 503 (the re-read fails).
+        failed_read = (
+            "failed-owner-reads" in active
+            and scope["method"] == "GET"
+            and scope["path"].startswith("/api/bookings/")
+            and b"authorization" in headers
+        )
 
         async def tampered_send(message: Any) -> None:
             if message["type"] == "http.response.start":
                 self.exchanges[(scope["method"], scope["path"], message["status"])] += 1
                 message = {**message, "headers": _tampered(message["headers"], headers, active)}
+                if "plain-json-health" in active and scope["path"] == "/api/health":
+                    message["headers"] = _plain_json(message["headers"])
                 if errors_as_200 and 400 <= message["status"] < 500:
                     message["status"] = 200
+                if failed_read:
+                    message["status"] = 503
                 if accepts_any_card and message["status"] in (400, 402, 422):
                     message["status"] = 201  # declined and invalid cards "succeed"
             await send(message)
@@ -92,6 +112,24 @@ class Tamper:
             for (m, p, s), n in self.exchanges.items()
             if m == method and p.startswith(path_prefix) and status in (None, s)
         )
+
+
+async def _rate_limited(send: Any) -> None:
+    """chat-always-429: the chat endpoint is always over its budget."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 429,
+            "headers": [(b"content-type", b"application/json"), (b"retry-after", b"60")],
+        }
+    )
+    await send({"type": "http.response.body", "body": b'{"error":"rate limited"}'})
+
+
+def _plain_json(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """plain-json-health: the health document served as application/json."""
+    kept = [(k, v) for k, v in headers if k.lower() != b"content-type"]
+    return [*kept, (b"content-type", b"application/json")]
 
 
 def _tampered(

@@ -59,7 +59,12 @@ def test_customer_cannot_cancel_another_customers_booking(
         f"({response.status_code}), expected 403/404: {shown(response)}"
     )
     after = customer_api.get(booking_api.get_booking.url(booking_id=a_booking.id))
-    status = (json_body(after) or {}).get("status") if after.status_code == 200 else None
+    # The owner's re-read must succeed: a failed read would hide a cancellation.
+    assert after.status_code == 200, (
+        f"customer A could not re-read their booking {a_booking.reference} after customer B's "
+        f"cancel request: {booking_api.get_booking} answered {shown(after)}"
+    )
+    status = (json_body(after) or {}).get("status")
     assert status != "cancelled", (
         f"customer A's booking {a_booking.reference} is cancelled after customer B's refused "
         "cancel request"
