@@ -102,9 +102,9 @@ def test_two_stores_on_one_database_share_it(store_url: str) -> None:
         second.close()
 
 
-def test_an_unreachable_store_is_one_masked_line() -> None:
-    # Port 9 (discard) on loopback: nothing listens, the connection is refused
-    url = "postgresql://deploygate:Hist-Secret-42@127.0.0.1:9/history"
+def test_an_unreachable_store_is_one_masked_line(closed_port: int) -> None:
+    # A loopback port held bound but not listening: the connection is refused
+    url = f"postgresql://deploygate:Hist-Secret-42@127.0.0.1:{closed_port}/history"
     masker = Masker(["Hist-Secret-42"])
     with pytest.raises(HistoryError) as caught:
         HistoryStore(url, masker).prepare()

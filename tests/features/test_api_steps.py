@@ -178,11 +178,11 @@ def test_a_failing_step_says_which_step_what_it_expected_and_what_it_saw(
 
 
 def test_an_unreachable_platform_is_a_step_failure_not_a_crash(
-    feature_project: pytest.Pytester, write_feature: Write
+    feature_project: pytest.Pytester, write_feature: Write, closed_port: int
 ) -> None:
-    # Given an environment whose port nothing listens on
+    # Given an environment whose port nothing listens on (held bound for the test)
     feature_project.path.joinpath("environments.toml").write_text(
-        '[environments.dead]\nbase_url = "http://127.0.0.1:9"\n'
+        f'[environments.dead]\nbase_url = "http://127.0.0.1:{closed_port}"\n'
     )
     write_feature(
         FILE,
