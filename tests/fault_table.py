@@ -265,11 +265,14 @@ TABLE: dict[str, Proof | Unproven] = {
         ("inaccessible-forms",), BROWSER
     ),
     # performance
-    "performance/test_load.py::test_booking_platform_under_ten_times_normal_traffic": Unproven(
-        "slow-api breaches the load gate (exit 99) but the test item itself passes"
+    "performance/test_load.py::test_booking_platform_under_ten_times_normal_traffic": Proof(
+        ("database-down",),
+        "tests/load/test_local_platform.py::test_a_platform_nobody_can_browse_fails_the_load_test_naming_the_errors",
+        "its latency and error verdicts are the load gates' (slow-api: exit 99)",
     ),
-    "performance/test_stress.py::test_booking_platform_holds_its_expected_peak": Unproven(
-        "no fault run of the stress test function"
+    "performance/test_stress.py::test_booking_platform_holds_its_expected_peak": Proof(
+        ("slow-api",),
+        "tests/load/test_local_platform.py::test_slow_api_breaches_the_load_gate_and_exits_99_naming_it",
     ),
     # features
     "features/api.feature.yaml::Availability lists free slots": Unproven(

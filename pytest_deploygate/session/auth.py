@@ -154,9 +154,12 @@ def sign_in(client: httpx.Client, env: Environment, role: str) -> SignedIn:
 
 def _refused(env: Environment, role: str, response: httpx.Response, hint: str = "") -> None:
     login = f"{response.request.method} {response.request.url.path}"
+    if response.status_code >= 500:  # the platform is failing: the credentials are not the cause
+        advice = "a server error on the platform, not a refusal of the credentials"
+    else:
+        advice = f"check credentials.{role} in [environments.{env.name}]{hint}"
     pytest.fail(
-        f"login as {role} on {env.name} failed: {login} answered {response.status_code}; "
-        f"check credentials.{role} in [environments.{env.name}]{hint}",
+        f"login as {role} on {env.name} failed: {login} answered {response.status_code}; {advice}",
         pytrace=False,
     )
 

@@ -22,14 +22,16 @@ ENVIRONMENTS = """
 [environments.local]
 launch = "reference"
 credentials.customer = {{ username = "customer@test.com", password = "TestCustomer123!" }}
-load = {{ normal_users = 1, peak_users = 2 }}
+load = {{ normal_users = 1, peak_users = 2, stress_p95_ms = {stress_p95} }}
 """
 NEVER_BREACHED = 60_000
 
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makefile(".toml", environments=ENVIRONMENTS.format(p95=NEVER_BREACHED))
+    pytester.makefile(
+        ".toml", environments=ENVIRONMENTS.format(p95=NEVER_BREACHED, stress_p95=NEVER_BREACHED)
+    )
     suite = pytester.mkdir("suites").joinpath("performance")
     suite.mkdir()
     for name in ("test_load.py", "test_stress.py"):
@@ -58,9 +60,29 @@ def test_slow_api_breaches_the_load_gate_and_exits_99_naming_it(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("REFERENCE_APP_FAULTS", "slow-api")
-    project.makefile(".toml", environments=ENVIRONMENTS.format(p95=200))
-    result = inner_session.run_sub(project, *QUICK, "--env=local", "-m", "load")
-    result.assert_outcomes(passed=1, deselected=1)
-    assert result.ret == 99
+    project.makefile(".toml", environments=ENVIRONMENTS.format(p95=200, stress_p95=200))
+    result = inner_session.run_sub(project, *QUICK, "--env=local", "-m", "load or stress")
+    # The load test passes (visitors could browse); its gate stops the release
     result.stdout.re_match_lines([r"load\.p95_ms\s+< 200\s+\d+ ms\s+FAIL"])
     result.stdout.fnmatch_lines(["*breached: load.p95_ms*"])
+    # ... and the stress test fails: every step breaks 200 ms, the first (1 user) at the peak's half
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*the platform broke at 1 users, not above its expected peak of 2: *p95 *>= 200 ms*"]
+    )
+
+
+def test_a_platform_nobody_can_browse_fails_the_load_test_naming_the_errors(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a platform whose database is down: every listing answers 503 (and no customer to
+    # sign in: the login would answer 503 too, and visitors browse without one)
+    monkeypatch.setenv("REFERENCE_APP_FAULTS", "database-down")
+    environments = ENVIRONMENTS.format(p95=NEVER_BREACHED, stress_p95=NEVER_BREACHED)
+    project.makefile(".toml", environments=environments.replace("credentials.customer", "# "))
+    result = inner_session.run_sub(project, *QUICK, "--no-preflight", "--env=local", "-m", "load")
+    # Then the load test itself fails (Locust recorded the names, but only failures)
+    result.assert_outcomes(failed=1, deselected=1)
+    result.stdout.fnmatch_lines(
+        ["*visitors could not browse the platform (only [[]*] answered)*503*"]
+    )
