@@ -275,11 +275,14 @@ TABLE: dict[str, Proof | Unproven] = {
         "tests/load/test_local_platform.py::test_slow_api_breaches_the_load_gate_and_exits_99_naming_it",
     ),
     # features
-    "features/api.feature.yaml::Availability lists free slots": Unproven(
-        "no fault run of this case"
+    "features/api.feature.yaml::Availability lists free slots": Proof(
+        ("database-down",),
+        FEATURES + "test_a_database_down_fails_the_api_features_reads_and_life_cycle",
     ),
-    "features/api.feature.yaml::Create, read and cancel a booking": Unproven(
-        "no fault run of this case"
+    "features/api.feature.yaml::Create, read and cancel a booking": Proof(
+        ("database-down",),
+        FEATURES + "test_a_database_down_fails_the_api_features_reads_and_life_cycle",
+        "an error at its admin sign-in (503); no fault breaks only the booking's later steps",
     ),
     "features/api.feature.yaml::Anonymous callers cannot create services": Proof(
         ("open-admin-endpoints",),

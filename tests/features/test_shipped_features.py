@@ -92,3 +92,30 @@ def test_open_admin_endpoints_fail_the_api_feature_naming_the_step(
             "expected status 401 or 403, saw 422: *"
         ]
     )
+
+
+def test_a_database_down_fails_the_api_features_reads_and_life_cycle(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # When the platform's database is down (availability and bookings answer 503)
+    result = run_features(
+        pytester,
+        monkeypatch,
+        "database-down",
+        "pytest_deploygate/suites/features/api.feature.yaml",
+    )
+
+    # Then the availability case fails at its first call, naming it; the booking life cycle
+    # cannot even sign in as admin (the login answers 503: a server error, said so); the access
+    # check, refused before any database work, still passes
+    result.assert_outcomes(passed=1, failed=1, errors=1)
+    result.stdout.fnmatch_lines_random(
+        [
+            'step 1 of case "Availability lists free slots" '
+            "(pytest_deploygate/suites/features/api.feature.yaml:*): "
+            "api_call GET /api/availability: expected status 200, saw 503*",
+            "*ERROR at setup of*Create, read and cancel a booking*",
+            "*login as admin on local failed: POST /api/auth/login answered 503; "
+            "a server error on the platform*",
+        ]
+    )
