@@ -229,8 +229,10 @@ TABLE: dict[str, Proof | Unproven] = {
     "database/test_database.py::test_schema_version_is_the_deployed_one": Proof(
         ("stale-schema",), DATABASE
     ),
-    "database/test_database.py::test_verification_queries_hold": Unproven(
-        "never run after a double booking (active_bookings_hold_their_slot)"
+    "database/test_database.py::test_verification_queries_hold": Proof(
+        ("double-booking",),
+        "tests/database/test_suite_local.py::test_a_booking_that_holds_no_slot_fails_the_verification_queries",
+        "active_bookings_hold_their_slot, after one booking made without its slot claim",
     ),
     "database/test_database.py::test_representative_queries_latency": Unproven(
         "no assertion of its own: it feeds the db.query_p95_ms gate"

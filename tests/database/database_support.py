@@ -39,6 +39,7 @@ def run_suite(
     faults: str = "",
     env: str = "local",
     environments: Path | None = None,
+    run_first: tuple[str, ...] = (),
 ) -> pytest.RunResult:
     """``pytest --env=<env> suites/database`` in a subprocess, with the gate engine on and
     every report written under the pytester folder (nothing in the repository)."""
@@ -59,6 +60,7 @@ def run_suite(
         *("-p", "no:hypothesispytest", "-p", "no:anyio"),
         f"--reports-dir={pytester.path}",
         f"--html={pytester.path / 'report.html'}",
+        *run_first,  # test files that run before the suite (pytest keeps the order of paths)
         os.fspath(REPO / "pytest_deploygate" / "suites" / "database"),
         *args,
         timeout=120,

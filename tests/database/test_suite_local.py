@@ -43,6 +43,39 @@ def test_a_dropped_column_and_a_stale_schema_are_named(
     )
 
 
+BOOK_ONE_SLOT = """
+def test_book_one_slot(customer_api):
+    service = customer_api.get("/api/availability").json()["services"][0]
+    day = service["nextAvailableDate"]
+    slots = customer_api.get(f"/api/availability/{service['serviceId']}/{day}").json()["slots"]
+    customer = {"name": "Db Verify", "email": "db-verify@example.com", "phone": "+27123456789"}
+    booking = {"serviceId": service["serviceId"], "scheduledDate": day,
+               "scheduledTime": slots[0]["time"], "customerDetails": customer}
+    response = customer_api.post("/api/bookings", json=booking)
+    assert response.status_code == 201, response.text
+"""
+
+
+def test_a_booking_that_holds_no_slot_fails_the_verification_queries(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a platform without its slot constraint, and one booking made on it first
+    booking_test = pytester.makepyfile(test_0_booking=BOOK_ONE_SLOT)
+    result = run_suite(
+        pytester, monkeypatch, faults="double-booking", run_first=(str(booking_test),)
+    )
+    # Then the booking holds no slot claim, and the verification queries say so by name
+    result.assert_outcomes(passed=CHECKS, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "E * verification queries failed:",
+            "E * active_bookings_hold_their_slot*",
+            "FAILED *test_verification_queries_hold*",
+        ],
+        consecutive=False,
+    )
+
+
 def test_database_down_is_one_error_naming_the_database(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
