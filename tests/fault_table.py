@@ -158,8 +158,10 @@ TABLE: dict[str, Proof | Unproven] = {
     "security/test_security_input.py::test_booking_refuses_malicious_customer_details": Proof(
         ("no-input-validation",), EACH_FAULT
     ),
-    "security/test_security_input.py::test_oversized_bodies_are_refused": Unproven(
-        "no fault removes the reference platform's body limit"
+    "security/test_security_input.py::test_oversized_bodies_are_refused": Proof(
+        ("no-body-limit", "no-input-validation"),
+        EACH_FAULT,
+        "both together: limit and length check",
     ),
     "security/test_security_input.py::test_malformed_json_is_a_4xx_json_error[*]": Proof(
         ("leaky-500s",), EACH_FAULT

@@ -10,6 +10,7 @@ FAULT_DESCRIPTIONS: dict[str, str] = {
     "bola": "any authenticated user can read and cancel any booking",
     "no-input-validation": "chat and booking text is accepted and reflected unescaped",
     "leaky-500s": "malformed input produces a 500 with a stack trace in the body",
+    "no-body-limit": "request bodies of any size are read and handled (no 413)",
     "double-booking": "no slot constraint: concurrent bookings of one slot all succeed",
     "slow-api": "every /api response is delayed by ~300 ms",
     "broken-confirmation": "the booking page shows no confirmation and no BK reference",

@@ -98,7 +98,8 @@ class GuardMiddleware:
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
-        self.limit = settings.max_body_bytes
+        # The no-body-limit fault: read whatever is sent (a memory exhaustion vector).
+        self.limit = float("inf") if settings.has("no-body-limit") else settings.max_body_bytes
         self.leaky = settings.has("leaky-500s")
         self.delay = 0.3 if settings.has("slow-api") else 0.0
 

@@ -209,6 +209,12 @@ def no_timing_oracle(p: Platform) -> bool:
     return response.status_code == 401
 
 
+def body_limit(p: Platform) -> bool:
+    # Past the limit but valid JSON: only the size can refuse it (413), not the validation.
+    padded = {"message": "hello", "padding": "x" * 70_000}
+    return p.client.post("/api/chat", json=padded).status_code == 413
+
+
 def chat_text_is_not_a_template(p: Platform) -> bool:
     reply = p.client.post("/api/chat", json={"message": "{{9187*7411}}"}).json()["reply"]
     return "68084857" not in reply
@@ -222,6 +228,7 @@ PROTECTIONS: dict[str, Callable[[Platform], bool]] = {
     "bola": object_level_authorisation,
     "no-input-validation": input_validation,
     "leaky-500s": no_stack_traces,
+    "no-body-limit": body_limit,
     "double-booking": no_double_booking,
     "slow-api": fast_api,
     "providers-down": providers_up,

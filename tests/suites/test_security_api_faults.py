@@ -192,6 +192,16 @@ FAULTS: dict[str, tuple[str, str, dict[str, str]]] = {
             )
         },
     ),
+    # Neither a body limit nor a length check: only then is an oversized body accepted.
+    "no-body-limit,no-input-validation": (
+        SECURITY,
+        "oversized",
+        {
+            f"{INPUT}::test_oversized_bodies_are_refused": (
+                "*POST /api/chat with a *-byte body was accepted (200)*"
+            )
+        },
+    ),
     "leaky-500s": (
         SECURITY,
         "malformed_json",
