@@ -243,11 +243,11 @@ TABLE: dict[str, Proof | Unproven] = {
     "e2e/test_booking.py::test_booking_flow_ends_with_a_bk_reference[chromium]": Proof(
         ("broken-confirmation",), BROWSER
     ),
-    "e2e/test_mobile.py::test_the_mobile_menu_opens_and_closes[chromium]": Unproven(
-        "no fault breaks the mobile menu"
+    "e2e/test_mobile.py::test_the_mobile_menu_opens_and_closes[chromium]": Proof(
+        ("broken-mobile-menu",), BROWSER
     ),
-    "e2e/test_mobile.py::test_a_mobile_service_card_opens_the_mobile_date_and_time[chromium]": Unproven(
-        "no fault breaks the mobile service card"
+    "e2e/test_mobile.py::test_a_mobile_service_card_opens_the_mobile_date_and_time[chromium]": Proof(
+        ("broken-service-cards",), BROWSER
     ),
     "e2e/test_payment.py::test_the_success_card_pays_the_booking[chromium]": Proof(
         ("payment-always-declines",), BROWSER
@@ -262,8 +262,8 @@ TABLE: dict[str, Proof | Unproven] = {
     "accessibility/test_axe.py::test_every_page_of_the_booking_flow_passes_axe[chromium-mobile]": Proof(
         ("inaccessible-forms",), BROWSER
     ),
-    "accessibility/test_keyboard.py::test_the_booking_flow_can_be_completed_with_the_keyboard_alone[chromium]": Unproven(
-        "no fault breaks keyboard navigation"
+    "accessibility/test_keyboard.py::test_the_booking_flow_can_be_completed_with_the_keyboard_alone[chromium]": Proof(
+        ("broken-service-cards",), BROWSER, "the desktop service cards leave the tab order"
     ),
     "accessibility/test_structure.py::test_headings_alt_text_and_labels_on_the_booking_pages[chromium]": Proof(
         ("inaccessible-forms",), BROWSER

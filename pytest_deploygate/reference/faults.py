@@ -17,6 +17,8 @@ FAULT_DESCRIPTIONS: dict[str, str] = {
     "payment-always-declines": "every card is declined, in the API and on the payment page",
     "payment-never-declines": "the decline test card pays, in the API and on the payment page",
     "inaccessible-forms": "form inputs lose their labels, images their alt, text its contrast",
+    "broken-mobile-menu": "the mobile menu toggle shows but opens nothing",
+    "broken-service-cards": "desktop service cards leave the tab order, mobile ones lead nowhere",
     "database-down": "the database is unreachable: health fails, database routes answer 503",
     "providers-down": "the payment, email and sms providers are unreachable: health fails them",
     "stale-schema": "schema_migrations holds an old schema version",

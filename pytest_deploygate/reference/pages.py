@@ -54,7 +54,12 @@ def render(
     request: Request, name: str, context: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
     settings: Settings = request.app.state.settings
-    base = {"a11y_broken": settings.has("inaccessible-forms"), "today": date.today()}
+    base = {
+        "a11y_broken": settings.has("inaccessible-forms"),
+        "menu_broken": settings.has("broken-mobile-menu"),
+        "cards_broken": settings.has("broken-service-cards"),
+        "today": date.today(),
+    }
     return templates.TemplateResponse(request, name, base | context, status_code=status_code)
 
 

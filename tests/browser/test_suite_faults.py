@@ -58,6 +58,25 @@ FAULTS = [
         id="payment-never-declines-turns-e2e-red",
     ),
     pytest.param(
+        "broken-mobile-menu",
+        ["-m", "e2e", "-k", "mobile"],
+        2,
+        ["*AssertionError: the mobile menu did not open from its toggle*"],
+        id="broken-mobile-menu-turns-e2e-red",
+    ),
+    # Both suites' card checks: the keyboard can't reach a desktop card, a mobile one leads nowhere
+    pytest.param(
+        "broken-service-cards",
+        ["-k", "keyboard or mobile_service_card"],
+        2,
+        [
+            "*AssertionError: the mobile date and time selection is not visible*",
+            '*[[]data-testid="service-card"[]] cannot be reached with the keyboard: 60 Tab '
+            "presses went through*",
+        ],
+        id="broken-service-cards-turns-e2e-and-accessibility-red",
+    ),
+    pytest.param(
         "inaccessible-forms",
         ["-m", "accessibility", "-k", "structure or axe"],
         3,

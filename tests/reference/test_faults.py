@@ -154,6 +154,22 @@ def labelled_forms(p: Platform) -> bool:
     )
 
 
+def mobile_menu_wired(p: Platform) -> bool:
+    # The page's script wires the toggle unless the body is marked for the fault.
+    return "data-menu-broken" not in p.client.get("/").text
+
+
+def service_cards_usable(p: Platform) -> bool:
+    page = p.client.get("/book").text
+    mobile = re.findall(r'data-testid="service-card-mobile"\s+href="([^"]+)"', page)
+    desktop = re.findall(r'<a class="card" data-testid="service-card"[^>]*>', page)
+    return (
+        bool(mobile and desktop)
+        and all("?service=" in href for href in mobile)
+        and not any('tabindex="-1"' in tag for tag in desktop)
+    )
+
+
 def database_up(p: Platform) -> bool:
     health = p.client.get("/api/health")
     services = p.client.get("/api/services")
@@ -236,6 +252,8 @@ PROTECTIONS: dict[str, Callable[[Platform], bool]] = {
     "broken-confirmation": confirmation_shown,
     "payment-always-declines": payments_succeed,
     "inaccessible-forms": labelled_forms,
+    "broken-mobile-menu": mobile_menu_wired,
+    "broken-service-cards": service_cards_usable,
     "database-down": database_up,
     "stale-schema": current_schema,
     "drop-column": complete_schema,

@@ -8,6 +8,8 @@
     if (!toggle || !menu) return;
     menu.hidden = true;
     toggle.hidden = false;
+    // The broken-mobile-menu fault: the toggle shows, but nothing opens the menu.
+    if (document.body.hasAttribute("data-menu-broken")) return;
     toggle.addEventListener("click", function () {
       var open = toggle.getAttribute("aria-expanded") === "true";
       toggle.setAttribute("aria-expanded", String(!open));
