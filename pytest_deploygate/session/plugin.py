@@ -251,6 +251,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             pytest.exit(config.stash[MASKER_KEY](f"deploygate: {exc}"), UNREACHABLE_EXIT)
         config.stash[MASKER_KEY].add(state.launched.jwt_secret)
         # The platform is ours, so its signing key is known: the expired-token check can run.
+        state.environ_before.setdefault(JWT_SECRET_VARIABLE, os.environ.get(JWT_SECRET_VARIABLE))
         os.environ[JWT_SECRET_VARIABLE] = state.launched.jwt_secret
         env = env.with_endpoint(state.launched.url, state.launched.database_url)
         config.stash[ENVIRONMENT_KEY] = env
@@ -334,9 +335,17 @@ def _mask_report(report: pytest.TestReport, masker: Masker) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     state = config.stash.get(SESSION_KEY, None)
-    if state is not None and state.launched is not None:
+    if state is None:
+        return
+    if state.launched is not None:
         state.launched.stop()
         state.launched = None
+    for name, before in state.environ_before.items():
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+    state.environ_before.clear()
 
 
 class _Controller:

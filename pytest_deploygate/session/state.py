@@ -21,6 +21,9 @@ class Session:
     preflight: bool = True
     policy_skipped: int = 0
     launched: Any = None  # the running local platform, if --env=local booted one
+    # The process environment's variables set for the launched platform, and what they held
+    # before (None: unset), restored when the session ends: nothing leaks into what runs next.
+    environ_before: dict[str, str | None] = field(default_factory=dict)
     signed_in: dict[str, Any] = field(default_factory=dict)  # role -> session.auth.SignedIn
 
 

@@ -4,6 +4,7 @@ smoke/health suites go green on it and red (naming the component) on a database 
 from __future__ import annotations
 
 import json
+import os
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -53,6 +54,29 @@ def test_local_boots_the_platform_with_a_temporary_database(
     run().assert_outcomes(passed=1)
     url = json.loads(pytester.path.joinpath("url-main.json").read_text())
     assert refused(url), "the platform kept serving after the session"
+
+
+def test_the_signing_key_given_to_the_suites_does_not_outlive_the_session(
+    pytester: pytest.Pytester,
+    run: Run,
+    environments: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a process where the signing key variable is unset
+    monkeypatch.delenv("DEPLOYGATE_JWT_SECRET", raising=False)
+    environments(LOCAL)
+    pytester.makepyfile(
+        """
+        import os
+
+        def test_platform(api):
+            assert os.environ["DEPLOYGATE_JWT_SECRET"]  # the launched platform's, for the suites
+        """
+    )
+    # When a session boots the local platform in this process
+    run().assert_outcomes(passed=1)
+    # Then the key is gone with it: what runs next in the process does not inherit it
+    assert "DEPLOYGATE_JWT_SECRET" not in os.environ
 
 
 def test_local_does_not_boot_for_tests_that_do_not_use_it(
