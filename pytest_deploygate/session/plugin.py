@@ -248,7 +248,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         try:
             state.launched = boot(env.database_url)
         except RuntimeError as exc:
-            pytest.exit(config.stash[MASKER_KEY](f"deploygate: {exc}"), UNREACHABLE_EXIT)
+            failed = str(exc)
+        else:
+            failed = ""
+        if failed:  # stopped outside the except: one line, no chain of tracebacks to format
+            pytest.exit(config.stash[MASKER_KEY](f"deploygate: {failed}"), UNREACHABLE_EXIT)
         config.stash[MASKER_KEY].add(state.launched.jwt_secret)
         # The platform is ours, so its signing key is known: the expired-token check can run.
         state.environ_before.setdefault(JWT_SECRET_VARIABLE, os.environ.get(JWT_SECRET_VARIABLE))
