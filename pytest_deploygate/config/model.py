@@ -190,6 +190,8 @@ class Environment:
     sensitive: bool = False
     base_url: str | None = None
     launch: str | None = None
+    #: The launched reference platform's shape (``launch_options.profile``); None: its default.
+    launch_profile: str | None = None
     description: str = ""
     database_url: str | None = field(default=None, repr=False)
     credentials: Mapping[str, Credential] = field(default_factory=dict, repr=False)

@@ -29,6 +29,8 @@ SECURITY_HEADERS = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
+# OWASP's current advice (the session profile follows it): the old XSS auditor is off.
+OWASP_XSS_PROTECTION = (b"x-xss-protection", b"0")
 HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
 VERSION_LEAKS = {b"server", b"x-powered-by"}
 
@@ -71,12 +73,16 @@ class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.enabled = not settings.has("no-security-headers")
+        self.headers = list(SECURITY_HEADERS)
+        if settings.profile == "session":
+            self.headers = [OWASP_XSS_PROTECTION if k == b"x-xss-protection" else (k, v)
+                            for k, v in SECURITY_HEADERS]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = list(SECURITY_HEADERS) if self.enabled else []
+        extra = list(self.headers) if self.enabled else []
         if self.enabled and _is_https(scope):
             extra.append(HSTS)
 

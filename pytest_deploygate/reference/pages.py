@@ -65,7 +65,7 @@ def home(request: Request, database: DatabaseDep) -> HTMLResponse:
     return render(request, "home.html", {"services": catalogue})
 
 
-def _book_context(
+def book_context(
     database: Database,
     catalogue: CatalogueCache,
     service_id: str | None,
@@ -122,7 +122,7 @@ def book(
     time: str | None = None,
 ) -> HTMLResponse:
     return render(
-        request, "book.html", _book_context(database, catalogue, service, day, time) | {"form": {}}
+        request, "book.html", book_context(database, catalogue, service, day, time) | {"form": {}}
     )
 
 
@@ -146,7 +146,7 @@ def submit_booking(
     try:
         booking = create_booking(database, catalogue, settings, booking_request, owner=None)
     except ApiError as exc:
-        context = _book_context(
+        context = book_context(
             database, catalogue, form.get("service"), form.get("date"), form.get("time")
         )
         context["errors"].append(exc.message)
@@ -154,7 +154,7 @@ def submit_booking(
     return RedirectResponse(f"/book/confirmation/{booking['reference']}", status_code=303)
 
 
-def _shown_booking(settings: Settings, booking: dict[str, Any]) -> dict[str, Any]:
+def shown_booking(settings: Settings, booking: dict[str, Any]) -> dict[str, Any]:
     if settings.has("no-input-validation"):
         # The fault: customer text goes into the page as markup.
         booking = booking | {
@@ -173,7 +173,7 @@ def confirmation(
         request,
         "confirmation.html",
         {
-            "booking": _shown_booking(settings, booking),
+            "booking": shown_booking(settings, booking),
             "broken": settings.has("broken-confirmation"),
         },
     )
