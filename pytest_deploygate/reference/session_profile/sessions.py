@@ -13,6 +13,7 @@ import threading
 from fastapi import Request, Response
 
 from ..security import Principal
+from ..settings import Settings
 
 SESSION_COOKIE = "sessionid"
 CSRF_COOKIE = "csrftoken"
@@ -27,8 +28,8 @@ class SessionStore:
         self._sessions: dict[str, Principal] = {}
         self._lock = threading.Lock()
 
-    def create(self, principal: Principal) -> str:
-        sid = secrets.token_urlsafe(32)
+    def create(self, principal: Principal, sid: str | None = None) -> str:
+        sid = sid or secrets.token_urlsafe(32)
         with self._lock:
             self._sessions[sid] = principal
         return sid
@@ -53,15 +54,25 @@ def current(request: Request) -> Principal | None:
 
 def start_session(request: Request, response: Response, principal: Principal) -> None:
     """Sign in: a fresh session id and a fresh CSRF token (the old ones die with the login)."""
-    store(request).drop(request.cookies.get(SESSION_COOKIE))
+    settings: Settings = request.app.state.settings
+    brought = request.cookies.get(SESSION_COOKIE)
+    store(request).drop(brought)
+    # The session-fixation fault: whoever planted the id before login is signed in too.
+    kept = brought if settings.has("session-fixation") else None
     response.set_cookie(
-        SESSION_COOKIE, store(request).create(principal), httponly=True, samesite="lax", path="/"
+        SESSION_COOKIE,
+        store(request).create(principal, kept),
+        httponly=not settings.has("script-readable-session"),
+        samesite="lax",
+        path="/",
     )
     set_csrf_cookie(response, secrets.token_urlsafe(32))
 
 
 def end_session(request: Request, response: Response) -> None:
-    store(request).drop(request.cookies.get(SESSION_COOKIE))
+    settings: Settings = request.app.state.settings
+    if not settings.has("logout-keeps-session"):  # the fault only clears the browser's copy
+        store(request).drop(request.cookies.get(SESSION_COOKIE))
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 
