@@ -15,5 +15,5 @@ def healthz(database: DatabaseDep) -> JSONResponse:
     try:
         database.ping_ms()
     except Exception:  # unreachable, or the database-down fault
-        return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "down"}, status_code=503)
     return JSONResponse({"status": "ok"})

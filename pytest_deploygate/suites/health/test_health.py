@@ -38,7 +38,8 @@ def test_health_is_health_json(health: httpx.Response, platform: Platform) -> No
         "([platform.health] content_type)"
     )
     assert isinstance(body, dict) and str(body.get("status")).lower() in STATUS_SPELLINGS, (
-        health.text[:200]
+        f"health document has no known status (one of {', '.join(sorted(STATUS_SPELLINGS))}): "
+        f"HTTP {health.status_code} {health.text[:200]}"
     )
 
 
