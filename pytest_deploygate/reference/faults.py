@@ -28,6 +28,8 @@ FAULT_DESCRIPTIONS: dict[str, str] = {
     "logout-keeps-session": "session profile: logout clears the cookie but the session lives on",
     "script-readable-session": "session profile: the session cookie has no HttpOnly",
 }
+#: The faults of the session profile's sessions (session_profile/sessions.py).
+SESSION_FAULTS = frozenset({"session-fixation", "logout-keeps-session", "script-readable-session"})
 #: The faults that build the login query from the e-mail text (auth.py).
 SQL_INJECTION_FAULTS = frozenset({"sql-injection", "sql-error-messages", "blind-sql-injection"})
 
