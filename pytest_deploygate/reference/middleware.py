@@ -75,8 +75,10 @@ class SecurityHeadersMiddleware:
         self.enabled = not settings.has("no-security-headers")
         self.headers = list(SECURITY_HEADERS)
         if settings.profile == "session":
-            self.headers = [OWASP_XSS_PROTECTION if k == b"x-xss-protection" else (k, v)
-                            for k, v in SECURITY_HEADERS]
+            self.headers = [
+                OWASP_XSS_PROTECTION if k == b"x-xss-protection" else (k, v)
+                for k, v in SECURITY_HEADERS
+            ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

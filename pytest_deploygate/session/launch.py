@@ -29,7 +29,8 @@ def boot(database_url: str | None = None, profile: str | None = None) -> LocalPl
 
     ``REFERENCE_APP_FAULTS`` and the other ``REFERENCE_APP_*`` variables are honoured, so the
     same run can prove a suite goes red. ``profile`` (``launch_options.profile``) picks the
-    platform's shape over ``REFERENCE_APP_PROFILE``. Raises RuntimeError with one line on any start-up error.
+    platform's shape over ``REFERENCE_APP_PROFILE``. Raises RuntimeError with one line on any
+    start-up error.
     """
     from pytest_deploygate.extras import install_hint, missing
 

@@ -14,7 +14,6 @@ from refapp_support import Platform, StartPlatform
 
 from pytest_deploygate.reference.faults import SESSION_FAULTS
 
-
 _OPEN: list[httpx.Client] = []
 
 
@@ -36,7 +35,9 @@ def shop(start_platform: StartPlatform) -> Platform:
     return start_platform(profile="session")
 
 
-def sign_in(p: Platform, client: httpx.Client | None = None, role: str = "customer") -> httpx.Client:
+def sign_in(
+    p: Platform, client: httpx.Client | None = None, role: str = "customer"
+) -> httpx.Client:
     client = client or new_client(p)
     client.get("/accounts/login/")
     email, password = {

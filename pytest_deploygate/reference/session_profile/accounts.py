@@ -50,9 +50,7 @@ def login(
     password_hash = user.password_hash if user else _DUMMY_HASH
     if not verify_password(form.get("password", ""), password_hash) or user is None:
         context = {"next": _safe_next(form.get("next")), "username": username}
-        return render(
-            request, "login.html", context | {"error": "Wrong e-mail or password."}, 401
-        )
+        return render(request, "login.html", context | {"error": "Wrong e-mail or password."}, 401)
     response = RedirectResponse(_safe_next(form.get("next")), status_code=302)
     sessions.start_session(request, response, Principal(user_id=user.id, role=user.role))
     return response

@@ -47,9 +47,9 @@ async def csrf_protect(request: Request) -> None:
         raise ApiError(403, "CSRF verification failed: send the csrftoken cookie's value back")
 
 
-async def optional_user(request: Request, _csrf: Annotated[None, Depends(csrf_protect)]) -> (
-    Principal | None
-):
+async def optional_user(
+    request: Request, _csrf: Annotated[None, Depends(csrf_protect)]
+) -> Principal | None:
     return sessions.current(request)
 
 

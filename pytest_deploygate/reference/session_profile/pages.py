@@ -26,6 +26,7 @@ from .forms import booking_request
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
+
 def render(
     request: Request, name: str, context: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
@@ -39,11 +40,13 @@ def render(
     sessions.ensure_csrf_cookie(request, response)
     return response
 
+
 @router.get("/")
 def home(request: Request, database: DatabaseDep) -> HTMLResponse:
     with database.read() as conn:
         listed = [service_json(r) for r in conn.execute(sa.select(services))]
     return render(request, "home.html", {"services": listed})
+
 
 @router.get("/appointments/new/")
 def book(
@@ -56,6 +59,7 @@ def book(
 ) -> HTMLResponse:
     context = book_context(database, catalogue, service, day, time)
     return render(request, "book.html", context | {"form": {}})
+
 
 @router.post("/appointments/new/", response_model=None)
 async def submit(
@@ -80,6 +84,7 @@ async def submit(
         return render(request, "book.html", context | {"form": form}, status_code=exc.status)
     return RedirectResponse(f"/appointments/{booking['reference']}/", status_code=303)
 
+
 @router.get("/appointments/{reference}/")
 def confirmation(
     request: Request, reference: str, database: DatabaseDep, settings: SettingsDep
@@ -91,9 +96,11 @@ def confirmation(
     }
     return render(request, "confirmation.html", context)
 
+
 @router.get("/accounts/appointments/")
 def mine(request: Request, database: DatabaseDep, user: UserDep) -> HTMLResponse:
     return render(request, "mine.html", {"bookings": list_bookings(database, user)})
+
 
 def html_error(request: Request, status: int, message: str) -> HTMLResponse:
     context = {"status": status, "message": message}
