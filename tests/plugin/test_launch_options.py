@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from pytest_deploygate.cli import main
 from pytest_deploygate.config import DeployGateConfigError
 from pytest_deploygate.config.loader import LAUNCH_PROFILES, load_environment
 from pytest_deploygate.reference.settings import PROFILES, Settings
@@ -56,3 +57,17 @@ def test_the_example_and_the_repository_environment_agree() -> None:
     )
     assert example.credentials == repository.credentials
     assert example.launch_profile == repository.launch_profile
+
+
+def test_deploygate_health_boots_the_session_shape_and_expects_no_absent_service(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("REFERENCE_APP_FAULTS", raising=False)
+    path = str(REPO / "environments.toml")
+
+    code = main(["health", "--env", "local-session", "--environments-file", path])
+
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert out.splitlines()[0] == "deploygate health: local-session is healthy"
+    assert "not configured" not in out  # payments, sms and e-mail are declared absent
