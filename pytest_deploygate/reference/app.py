@@ -15,7 +15,7 @@ from .api import ROUTERS as API_ROUTERS
 from .catalogue import CatalogueCache
 from .chat import RateLimiter
 from .db import Database
-from .errors import install_error_handlers
+from .errors import error_field, install_error_handlers
 from .middleware import GuardMiddleware, SecurityHeadersMiddleware
 from .seed import seed
 from .settings import Settings
@@ -64,7 +64,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.chat_rate_limit, settings.chat_rate_window_seconds
     )
     html_error = session_profile.html_error if session_shaped else pages.html_error
-    install_error_handlers(app, leaky_500s=settings.has("leaky-500s"), render_html=html_error)
+    install_error_handlers(
+        app, settings.has("leaky-500s"), html_error, field=error_field(settings.profile)
+    )
     if session_shaped:
         session_profile.install(app, settings)
     else:

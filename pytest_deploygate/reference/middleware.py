@@ -11,6 +11,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .errors import error_field
 from .settings import Settings
 
 log = logging.getLogger("reference_app")
@@ -109,6 +110,7 @@ class GuardMiddleware:
         self.limit = settings.max_body_bytes
         self.leaky = settings.has("leaky-500s")
         self.delay = 0.3 if settings.has("slow-api") else 0.0
+        self.field = error_field(settings.profile)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -118,7 +120,7 @@ class GuardMiddleware:
             await asyncio.sleep(self.delay)
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit() and int(value) > self.limit:
-                await _send_json(send, 413, {"error": self._too_large()})
+                await _send_json(send, 413, {self.field: self._too_large()})
                 return
         received = 0
 
@@ -141,14 +143,14 @@ class GuardMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge as exc:
             if not started:
-                await _send_json(send, 413, {"error": exc.detail})
+                await _send_json(send, 413, {self.field: exc.detail})
         except Exception as exc:
             if started:
                 raise
             log.exception("unhandled error on %s %s", scope["method"], scope["path"])
-            body: dict[str, Any] = {"error": "internal server error"}
+            body: dict[str, Any] = {self.field: "internal server error"}
             if self.leaky:
-                body = {"error": repr(exc), "traceback": traceback.format_exc()}
+                body = {self.field: repr(exc), "traceback": traceback.format_exc()}
             await _send_json(send, 500, body)
 
     def _too_large(self) -> str:

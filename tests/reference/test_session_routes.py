@@ -103,7 +103,7 @@ def test_only_staff_may_create_services(shop: Platform) -> None:
 def test_a_signed_in_write_without_the_csrf_token_is_refused(shop: Platform) -> None:
     client = sign_in(shop)
     response = client.post("/api/v1/appointments/", data=form_booking(shop))
-    assert response.status_code == 403 and "CSRF" in response.json()["error"]
+    assert response.status_code == 403 and "CSRF" in response.json()["detail"]
     token = {"X-CSRFToken": client.cookies["csrftoken"]}
     accepted = client.post("/api/v1/appointments/", data=form_booking(shop), headers=token)
     assert accepted.status_code == 201 and accepted.json()["reference"].startswith("BK")
@@ -113,9 +113,9 @@ def test_bookings_are_forms_and_json_is_a_400(shop: Platform) -> None:
     created = shop.client.post("/api/v1/appointments/", data=form_booking(shop))
     assert created.status_code == 201
     as_json = shop.client.post("/api/v1/appointments/", json=form_booking(shop))
-    assert as_json.status_code == 400 and "form" in as_json.json()["error"]
+    assert as_json.status_code == 400 and "form" in as_json.json()["detail"]
     missing = shop.client.post("/api/v1/appointments/", data={"service": "haircut"})
-    assert missing.status_code == 422 and "date" in missing.json()["error"]
+    assert missing.status_code == 422 and "date" in missing.json()["detail"]
 
 
 def test_health_openapi_headers_and_selectors(shop: Platform) -> None:
