@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from pytest_deploygate.config import Environment
+from pytest_deploygate.config.schema import FEATURE_COMPONENTS
 from pytest_deploygate.masking import Masker
 
 HEALTHY, DEGRADED, UNHEALTHY = "healthy", "degraded", "unhealthy"
@@ -294,7 +295,10 @@ def _judged(name: str, response: httpx.Response, ms: float, verdict: DocumentVer
 
 def _external_services(env: Environment, fetch: _Fetcher) -> list[Probe]:
     probes = []
-    for name in sorted(set(EXTERNAL_SERVICES) | set(env.services)):
+    # A service of a feature the platform declares absent ([platform.features]) is not expected.
+    absent = {FEATURE_COMPONENTS.get(f) for f in env.platform.features.absent}
+    expected = set(EXTERNAL_SERVICES) - absent
+    for name in sorted(expected | set(env.services)):
         url = env.services.get(name)
         if not url:
             probes.append(Probe(name, DEGRADED, 0, "health URL not configured"))

@@ -32,6 +32,8 @@ class Selectors(Protocol):
 
     def endpoint(self, name: str) -> str: ...
 
+    def has(self, feature: str) -> bool: ...
+
 
 class LoadRecorder(Protocol):
     def measure(self, page: Any) -> Any: ...
@@ -88,9 +90,12 @@ class BookingUI:
 
     @property
     def is_mobile(self) -> bool:
-        """Whether the viewport is the contract's mobile layout (≤ 640 px wide)."""
+        """Whether the viewport is the contract's mobile layout (≤ 640 px wide) and the
+        platform has one (``[platform.features] mobile_menu``); a platform without it shows
+        its one responsive layout, found by the desktop selectors."""
         size = self.page.viewport_size
-        return size is not None and size["width"] <= MOBILE_MAX_WIDTH
+        narrow = size is not None and size["width"] <= MOBILE_MAX_WIDTH
+        return narrow and self.platform.has("mobile_menu")
 
     def choose_service(self) -> None:
         name = "service-card-mobile" if self.is_mobile else "service-card"

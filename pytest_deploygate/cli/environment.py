@@ -77,7 +77,7 @@ def health(args: argparse.Namespace) -> int:
     if env.is_local:
         from pytest_deploygate.session.launch import boot
 
-        launched = boot(env.database_url)
+        launched = boot(env.database_url, env.launch_profile)
         env = env.with_endpoint(launched.url, launched.database_url)
     try:
         report = (

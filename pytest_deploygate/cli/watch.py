@@ -116,7 +116,7 @@ def run_watch_command(
         from pytest_deploygate.session import launch
 
         try:
-            launched = launch.boot(env.database_url)
+            launched = launch.boot(env.database_url, env.launch_profile)
         except RuntimeError as exc:
             return fail(str(exc), EXIT_NO_PLATFORM)
         env = env.with_endpoint(launched.url, launched.database_url)

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
 #: Values of ``launch``: the embedded reference platform (``reference_app`` is the 0.1 name).
 LAUNCHERS = ("reference", "reference_app")
+#: ``launch_options.profile``: the reference platform's shapes (reference/settings.py PROFILES).
+LAUNCH_PROFILES = ("seed", "session")
 
 
 def read_document(path: Path) -> dict[str, Any]:
@@ -152,6 +154,12 @@ def _resolve(
             f"{path.name}: [{table}] launch = {launch!r} is not known; use one of: "
             + ", ".join(LAUNCHERS)
         )
+    profile = resolved.get("launch_options", {}).get("profile")
+    if profile is not None and profile not in LAUNCH_PROFILES:
+        raise DeployGateConfigError(
+            f"{path.name}: [{table}] launch_options.profile = {profile!r} is not known; use one "
+            "of: " + ", ".join(LAUNCH_PROFILES)
+        )
     credentials = {
         role: Credential(c.get("username", ""), c.get("password", ""))
         for role, c in resolved.get("credentials", {}).items()
@@ -172,6 +180,7 @@ def _resolve(
         sensitive=resolved.get("sensitive", False),
         base_url=_strip_slash(resolved.get("base_url")),
         launch=launch,
+        launch_profile=profile,
         description=resolved.get("description", ""),
         database_url=database_url,
         credentials=MappingProxyType(credentials),

@@ -131,7 +131,10 @@ class Platform:
         endpoints = merged("endpoints")
         features = features_of(own("features"))
         profile = str(override.get("header_profile", base.get("header_profile", "seed")))
-        headers = {**PROFILES.get(profile, {}), **own("headers")}
+        # An environment that picks its own profile starts from that profile's values, not
+        # from the file's headers (written for the file's profile); its own headers adjust them.
+        file_headers = {} if "header_profile" in override else base.get("headers", {})
+        headers = {**PROFILES.get(profile, {}), **file_headers, **override.get("headers", {})}
         header_rules(profile, headers)  # a bad rule or profile fails the load, naming the key
         return cls(
             endpoints=MappingProxyType(endpoints),
@@ -190,6 +193,8 @@ class Environment:
     sensitive: bool = False
     base_url: str | None = None
     launch: str | None = None
+    #: The launched reference platform's shape (``launch_options.profile``); None: its default.
+    launch_profile: str | None = None
     description: str = ""
     database_url: str | None = field(default=None, repr=False)
     credentials: Mapping[str, Credential] = field(default_factory=dict, repr=False)

@@ -355,6 +355,8 @@ ENVIRONMENT: Mapping[str, Spec] = {
     "sensitive": bool,
     "base_url": str,
     "launch": str,
+    # How the launched reference platform runs: profile = "seed" (the default) or "session".
+    "launch_options": {"profile": str},
     "database": {"url": str, **DATABASE_RELEASE},
     "credentials": MapOf({"username": str, "password": str}),
     "services": MapOf(str),

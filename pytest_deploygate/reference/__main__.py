@@ -1,4 +1,5 @@
-"""`python -m pytest_deploygate.reference --port 8000 [--database-url URL] [--faults a,b]`.
+"""`python -m pytest_deploygate.reference --port 8000 [--database-url URL] [--faults a,b]
+[--profile seed|session]`.
 
 ``--fd N`` serves on a listening socket the parent process hands over instead of binding one
 (as systemd socket activation and process supervisors do): the port outlives a restart.
@@ -18,7 +19,7 @@ import uvicorn
 
 from .app import create_app
 from .faults import FAULT_DESCRIPTIONS, parse_faults
-from .settings import Settings
+from .settings import PROFILES, Settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,6 +38,12 @@ def main(argv: list[str] | None = None) -> int:
         "--faults", help="comma-separated faults to switch on (default: $REFERENCE_APP_FAULTS)"
     )
     parser.add_argument(
+        "--profile",
+        choices=PROFILES,
+        help="the platform's shape: seed (the JSON API) or session (pages, form login, CSRF); "
+        "default: $REFERENCE_APP_PROFILE or seed",
+    )
+    parser.add_argument(
         "--fd",
         type=int,
         metavar="N",
@@ -50,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env(os.environ)
         if args.database_url:
             settings = dataclasses.replace(settings, database_url=args.database_url)
+        if args.profile is not None:
+            settings = dataclasses.replace(settings, profile=args.profile)
         if args.faults is not None:
             settings = dataclasses.replace(settings, faults=parse_faults(args.faults, "--faults"))
     except ValueError as exc:

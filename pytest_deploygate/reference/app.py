@@ -10,12 +10,12 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from . import pages
+from . import pages, session_profile
 from .api import ROUTERS as API_ROUTERS
 from .catalogue import CatalogueCache
 from .chat import RateLimiter
 from .db import Database
-from .errors import install_error_handlers
+from .errors import error_field, install_error_handlers
 from .middleware import GuardMiddleware, SecurityHeadersMiddleware
 from .seed import seed
 from .settings import Settings
@@ -47,12 +47,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         database.dispose()
 
+    session_shaped = settings.profile == "session"
     app = FastAPI(
         title="Reference booking platform",
         version=__version__,
         description="The booking platform pytest-deploygate's suites are verified against.",
         docs_url=None,  # the docs UI loads scripts from a CDN, which the CSP forbids
         redoc_url=None,
+        openapi_url=None if session_shaped else "/openapi.json",  # that shape publishes none
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -61,10 +63,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.chat_limiter = RateLimiter(
         settings.chat_rate_limit, settings.chat_rate_window_seconds
     )
-    install_error_handlers(app, leaky_500s=settings.has("leaky-500s"), render_html=pages.html_error)
-    for router in API_ROUTERS:  # included flat: nested routers are matched more slowly
-        app.include_router(router, prefix="/api")
-    app.include_router(pages.router)
+    html_error = session_profile.html_error if session_shaped else pages.html_error
+    install_error_handlers(
+        app, settings.has("leaky-500s"), html_error, field=error_field(settings.profile)
+    )
+    if session_shaped:
+        session_profile.install(app, settings)
+    else:
+        for router in API_ROUTERS:  # included flat: nested routers are matched more slowly
+            app.include_router(router, prefix="/api")
+        app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # Last added runs first: the headers wrap everything, including the guard's own 413/500s.
     app.add_middleware(GuardMiddleware, settings=settings)

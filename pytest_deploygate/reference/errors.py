@@ -1,4 +1,5 @@
-"""The one error type the domain raises, and how every error becomes `{"error": "..."}`."""
+"""The one error type the domain raises, and how every error becomes `{"error": "..."}` (the
+session profile names the field as Django REST framework does: `{"detail": "..."}`)."""
 
 from __future__ import annotations
 
@@ -26,10 +27,19 @@ class ApiError(Exception):
         self.headers = headers
 
 
+def error_field(profile: str) -> str:
+    """The error body's message field in a profile."""
+    return "detail" if profile == "session" else "error"
+
+
 def error_response(
-    status: int, message: str, headers: dict[str, str] | None = None, **extra: Any
+    status: int,
+    message: str,
+    headers: dict[str, str] | None = None,
+    field: str = "error",
+    **extra: Any,
 ) -> JSONResponse:
-    return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
+    return JSONResponse({field: message, **extra}, status_code=status, headers=headers)
 
 
 def _describe(errors: list[Any]) -> str:
@@ -51,7 +61,9 @@ def _naive_read(payload: Any) -> None:
         payload["customerDetails"]["email"].lower()
 
 
-def install_error_handlers(app: FastAPI, leaky_500s: bool, render_html: HtmlRenderer) -> None:
+def install_error_handlers(
+    app: FastAPI, leaky_500s: bool, render_html: HtmlRenderer, field: str = "error"
+) -> None:
     """JSON errors for the API and other clients; an HTML page for browsers outside /api."""
 
     def respond(
@@ -62,7 +74,7 @@ def install_error_handlers(app: FastAPI, leaky_500s: bool, render_html: HtmlRend
             response = render_html(request, status, message)
             response.headers.update(headers or {})
             return response
-        return error_response(status, message, dict(headers) if headers else None)
+        return error_response(status, message, dict(headers) if headers else None, field)
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> Response:
@@ -91,8 +103,8 @@ def install_error_handlers(app: FastAPI, leaky_500s: bool, render_html: HtmlRend
                 _naive_read(json.loads(await request.body()))
             except Exception as crash:
                 return JSONResponse(
-                    {"error": repr(crash), "traceback": traceback.format_exc()}, status_code=500
+                    {field: repr(crash), "traceback": traceback.format_exc()}, status_code=500
                 )
         if malformed:
-            return error_response(400, "malformed JSON body")
-        return error_response(422, _describe(errors))
+            return error_response(400, "malformed JSON body", field=field)
+        return error_response(422, _describe(errors), field=field)

@@ -28,7 +28,13 @@ FAULT_DESCRIPTIONS: dict[str, str] = {
     "blind-sql-injection": "as sql-injection, but a database error answers 401 like a wrong "
     "password, and SQLite runs sleep(seconds) as PostgreSQL runs pg_sleep",
     "template-injection": "the chat reply renders the message as a Jinja2 template",
+    # The session profile's own (profile = "session"): its session cookie and its lifecycle.
+    "session-fixation": "session profile: login keeps the session id the browser brought",
+    "logout-keeps-session": "session profile: logout clears the cookie but the session lives on",
+    "script-readable-session": "session profile: the session cookie has no HttpOnly",
 }
+#: The faults of the session profile's sessions (session_profile/sessions.py).
+SESSION_FAULTS = frozenset({"session-fixation", "logout-keeps-session", "script-readable-session"})
 #: The faults that build the login query from the e-mail text (auth.py).
 SQL_INJECTION_FAULTS = frozenset({"sql-injection", "sql-error-messages", "blind-sql-injection"})
 

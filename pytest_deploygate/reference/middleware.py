@@ -11,6 +11,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .errors import error_field
 from .settings import Settings
 
 log = logging.getLogger("reference_app")
@@ -29,6 +30,8 @@ SECURITY_HEADERS = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
+# OWASP's current advice (the session profile follows it): the old XSS auditor is off.
+OWASP_XSS_PROTECTION = (b"x-xss-protection", b"0")
 HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
 VERSION_LEAKS = {b"server", b"x-powered-by"}
 
@@ -71,12 +74,18 @@ class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.enabled = not settings.has("no-security-headers")
+        self.headers = list(SECURITY_HEADERS)
+        if settings.profile == "session":
+            self.headers = [
+                OWASP_XSS_PROTECTION if k == b"x-xss-protection" else (k, v)
+                for k, v in SECURITY_HEADERS
+            ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = list(SECURITY_HEADERS) if self.enabled else []
+        extra = list(self.headers) if self.enabled else []
         if self.enabled and _is_https(scope):
             extra.append(HSTS)
 
@@ -102,6 +111,7 @@ class GuardMiddleware:
         self.limit = float("inf") if settings.has("no-body-limit") else settings.max_body_bytes
         self.leaky = settings.has("leaky-500s")
         self.delay = 0.3 if settings.has("slow-api") else 0.0
+        self.field = error_field(settings.profile)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -111,7 +121,7 @@ class GuardMiddleware:
             await asyncio.sleep(self.delay)
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit() and int(value) > self.limit:
-                await _send_json(send, 413, {"error": self._too_large()})
+                await _send_json(send, 413, {self.field: self._too_large()})
                 return
         received = 0
 
@@ -134,14 +144,14 @@ class GuardMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge as exc:
             if not started:
-                await _send_json(send, 413, {"error": exc.detail})
+                await _send_json(send, 413, {self.field: exc.detail})
         except Exception as exc:
             if started:
                 raise
             log.exception("unhandled error on %s %s", scope["method"], scope["path"])
-            body: dict[str, Any] = {"error": "internal server error"}
+            body: dict[str, Any] = {self.field: "internal server error"}
             if self.leaky:
-                body = {"error": repr(exc), "traceback": traceback.format_exc()}
+                body = {self.field: repr(exc), "traceback": traceback.format_exc()}
             await _send_json(send, 500, body)
 
     def _too_large(self) -> str:

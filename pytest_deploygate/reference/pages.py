@@ -70,7 +70,7 @@ def home(request: Request, database: DatabaseDep) -> HTMLResponse:
     return render(request, "home.html", {"services": catalogue})
 
 
-def _book_context(
+def book_context(
     database: Database,
     catalogue: CatalogueCache,
     service_id: str | None,
@@ -127,7 +127,7 @@ def book(
     time: str | None = None,
 ) -> HTMLResponse:
     return render(
-        request, "book.html", _book_context(database, catalogue, service, day, time) | {"form": {}}
+        request, "book.html", book_context(database, catalogue, service, day, time) | {"form": {}}
     )
 
 
@@ -151,7 +151,7 @@ def submit_booking(
     try:
         booking = create_booking(database, catalogue, settings, booking_request, owner=None)
     except ApiError as exc:
-        context = _book_context(
+        context = book_context(
             database, catalogue, form.get("service"), form.get("date"), form.get("time")
         )
         context["errors"].append(exc.message)
@@ -159,7 +159,7 @@ def submit_booking(
     return RedirectResponse(f"/book/confirmation/{booking['reference']}", status_code=303)
 
 
-def _shown_booking(settings: Settings, booking: dict[str, Any]) -> dict[str, Any]:
+def shown_booking(settings: Settings, booking: dict[str, Any]) -> dict[str, Any]:
     if settings.has("no-input-validation"):
         # The fault: customer text goes into the page as markup.
         booking = booking | {
@@ -178,7 +178,7 @@ def confirmation(
         request,
         "confirmation.html",
         {
-            "booking": _shown_booking(settings, booking),
+            "booking": shown_booking(settings, booking),
             "broken": settings.has("broken-confirmation"),
         },
     )

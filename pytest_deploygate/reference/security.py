@@ -18,6 +18,9 @@ from .settings import Settings
 # test target that logs in thousands of times per run, not a store of real credentials.
 PBKDF2_ITERATIONS = 60_000
 
+#: The seed's platform calls its privileged role admin; the session profile calls it staff.
+PRIVILEGED_ROLES = frozenset({"admin", "staff"})
+
 
 def hash_password(password: str) -> str:
     salt = secrets.token_bytes(16)
@@ -45,7 +48,7 @@ class Principal:
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role in PRIVILEGED_ROLES
 
 
 def issue_token(settings: Settings, user_id: int, role: str) -> str:

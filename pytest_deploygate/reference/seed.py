@@ -66,8 +66,9 @@ def seed(conn: Connection, settings: Settings) -> None:
                 employee_services.insert(),
                 [{"employee_id": eid, "service_id": sid} for sid in service_ids],
             )
+    privileged = "staff" if settings.profile == "session" else "admin"
     accounts = [
-        (settings.admin_email.lower(), settings.admin_password, "admin", "Admin"),
+        (settings.admin_email.lower(), settings.admin_password, privileged, "Admin"),
         (settings.customer_email.lower(), settings.customer_password, "customer", "Test Customer"),
         (
             settings.second_customer_email.lower(),

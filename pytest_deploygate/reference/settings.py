@@ -11,6 +11,10 @@ from .faults import parse_faults, validate_faults
 
 SCHEMA_VERSION = "2026.11.1"
 
+#: The shapes the platform can take: the seed's JSON API, or server-rendered pages with a
+#: session login (session_profile/), to prove the suites follow the configuration.
+PROFILES = ("seed", "session")
+
 
 def _random_secret() -> str:
     return secrets.token_urlsafe(32)
@@ -22,6 +26,7 @@ class Settings:
 
     database_url: str = "sqlite:///reference_app.db"
     faults: frozenset[str] = frozenset()
+    profile: str = "seed"
     jwt_secret: str = field(default_factory=_random_secret, repr=False)
     token_ttl_seconds: int = 900
     admin_email: str = "admin@test.com"
@@ -37,6 +42,10 @@ class Settings:
     def __post_init__(self) -> None:
         object.__setattr__(self, "faults", frozenset(self.faults))
         validate_faults(self.faults, source="Settings.faults")
+        if self.profile not in PROFILES:
+            raise ValueError(
+                f"unknown profile {self.profile!r}; valid profiles: {', '.join(PROFILES)}"
+            )
 
     def has(self, fault: str) -> bool:
         return fault in self.faults
@@ -46,6 +55,7 @@ class Settings:
         """Read DATABASE_URL and REFERENCE_APP_* variables; unset ones keep their defaults."""
         text = {
             "database_url": "DATABASE_URL",
+            "profile": "REFERENCE_APP_PROFILE",
             "jwt_secret": "REFERENCE_APP_JWT_SECRET",
             "admin_email": "REFERENCE_APP_ADMIN_EMAIL",
             "admin_password": "REFERENCE_APP_ADMIN_PASSWORD",

@@ -24,11 +24,13 @@ class LocalPlatform:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def boot(database_url: str | None = None) -> LocalPlatform:
+def boot(database_url: str | None = None, profile: str | None = None) -> LocalPlatform:
     """Start the platform on a free loopback port with a temporary SQLite database.
 
     ``REFERENCE_APP_FAULTS`` and the other ``REFERENCE_APP_*`` variables are honoured, so the
-    same run can prove a suite goes red. Raises RuntimeError with one line on any start-up error.
+    same run can prove a suite goes red. ``profile`` (``launch_options.profile``) picks the
+    platform's shape over ``REFERENCE_APP_PROFILE``. Raises RuntimeError with one line on any
+    start-up error.
     """
     from pytest_deploygate.extras import install_hint, missing
 
@@ -44,6 +46,8 @@ def boot(database_url: str | None = None) -> LocalPlatform:
         from pytest_deploygate.reference import LiveServer, Settings, create_app
 
         settings = replace(Settings.from_env(), database_url=url)
+        if profile is not None:
+            settings = replace(settings, profile=profile)
         server = LiveServer(create_app(settings), port=0).start()
     except Exception as exc:
         shutil.rmtree(workdir, ignore_errors=True)

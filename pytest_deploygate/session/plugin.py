@@ -246,7 +246,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         from pytest_deploygate.session.launch import boot
 
         try:
-            state.launched = boot(env.database_url)
+            state.launched = boot(env.database_url, env.launch_profile)
         except RuntimeError as exc:
             failed = str(exc)
         else:

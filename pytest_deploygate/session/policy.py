@@ -92,6 +92,10 @@ def _missing(env: Environment, part: str) -> str | None:
         return f"requires database: {env.name} has no database.url (add it to {where})"
     if part in env.services or part in env.credentials:
         return None
+    # A prerequisite the platform declares it does not have at all ("payment" → payments).
+    for feature in env.platform.features.absent:
+        if feature in (part, f"{part}s"):
+            return f"[platform.features] {feature} = false: the platform has no {feature}"
     return (
         f"requires {part}: not configured for {env.name} "
         f"(add services.{part} or credentials.{part} to {where})"

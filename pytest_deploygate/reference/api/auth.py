@@ -24,14 +24,7 @@ _DUMMY_HASH = "pbkdf2_sha256$60000$00$00"
 @router.post("/auth/login")
 def login(body: LoginIn, database: DatabaseDep, settings: SettingsDep) -> dict[str, Any]:
     with database.read() as conn:
-        if settings.faults & SQL_INJECTION_FAULTS:
-            user = _injectable_lookup(conn, body.email.strip().lower(), settings)
-        else:
-            user = conn.execute(
-                sa.select(users.c.id, users.c.role, users.c.password_hash).where(
-                    users.c.email == body.email.strip().lower()
-                )
-            ).first()
+        user = find_user(conn, body.email.strip().lower(), settings)
     if not verify_password(body.password, user.password_hash if user else _DUMMY_HASH) or not user:
         raise ApiError(401, "invalid e-mail or password")
     return {
@@ -40,6 +33,16 @@ def login(body: LoginIn, database: DatabaseDep, settings: SettingsDep) -> dict[s
         "expiresIn": settings.token_ttl_seconds,
         "role": user.role,
     }
+
+
+def find_user(conn: sa.Connection, email: str, settings: Any) -> Any:
+    """The account row (id, role, password_hash) for an e-mail, or None; the SQL injection
+    faults look it up the unsafe way."""
+    if settings.faults & SQL_INJECTION_FAULTS:
+        return _injectable_lookup(conn, email, settings)
+    return conn.execute(
+        sa.select(users.c.id, users.c.role, users.c.password_hash).where(users.c.email == email)
+    ).first()
 
 
 def _injectable_lookup(conn: sa.Connection, email: str, settings: Any) -> Any:

@@ -80,3 +80,9 @@ def error_problems(response: httpx.Response) -> list[str]:
     if trace:
         problems.append(f"the body leaks a stack trace ({trace!r})")
     return problems
+
+
+def refused_or_hidden(response: httpx.Response, platform: Any) -> bool:
+    """A 404, or a refusal as ``[platform.auth]`` defines it (a redirect to login, say)."""
+    location = response.headers.get("location", "")
+    return response.status_code == 404 or platform.auth.is_refusal(response.status_code, location)

@@ -44,7 +44,13 @@ def test_injection_into_login_chat_and_availability(
     bookings: BookingFactory,
 ) -> None:
     login = platform.endpoint("login")
-    credentials = {"email": "deploygate-probe@example.com", "password": "deploygate-not-it-1"}
+    auth = platform.auth
+    credentials = {
+        auth.username_field: "deploygate-probe@example.com",
+        auth.password_field: "deploygate-not-it-1",
+    }
+    if auth.mode == "form":  # the login form's CSRF token, or every probe stops at a 403
+        api.get(auth.login_page)
     chat = json_targets(api, security.chat.method, security.chat.url(), {security.chat_field: "hi"})
     day = (dt.date.today() + dt.timedelta(days=booking_api.booking_days_ahead)).isoformat()
     valid = {"service_id": bookings.service_ids(api)[0], "date": day}
