@@ -20,7 +20,9 @@ class BookingStub(ThreadingHTTPServer):
 
     Knobs: ``delay_s`` slows every answer; ``delay_per_request_s`` adds that much per request in
     flight, so latency grows with the number of users (a platform with a breaking point);
-    ``fail_bookings`` answers bookings with 500.
+    ``fail_bookings`` answers bookings with 500; ``max_in_flight`` answers 503 to a request that
+    arrives while that many are already in flight (a capacity: it breaks by concurrency, not by
+    how fast this machine happens to be).
     """
 
     daemon_threads = True
@@ -31,18 +33,22 @@ class BookingStub(ThreadingHTTPServer):
         self.delay_s = 0.0
         self.delay_per_request_s = 0.0
         self.fail_bookings = False
+        self.max_in_flight = 0  # 0: no capacity limit
         self.in_flight = 0
         self.bookings: dict[int, str] = {}
         self.ids = itertools.count(1)
         self.lock = threading.Lock()
 
-    def pause(self) -> None:
+    def pause(self) -> bool:
+        """Hold the request as the knobs say; True when it arrived over capacity."""
         with self.lock:
             self.in_flight += 1
+            over = bool(self.max_in_flight) and self.in_flight > self.max_in_flight
             delay = self.delay_s + self.delay_per_request_s * self.in_flight
         time.sleep(delay)
         with self.lock:
             self.in_flight -= 1
+        return over
 
     @property
     def url(self) -> str:
@@ -70,8 +76,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        self.server.pause()
-        if self.path == "/api/services":
+        if self.server.pause():
+            self._send(503, {"error": "over capacity"})
+        elif self.path == "/api/services":
             self._send(200, [{"id": 1, "name": "Haircut"}, {"id": 2, "name": "Massage"}])
         elif re.fullmatch(r"/api/availability/\d+/\d{4}-\d\d-\d\d", self.path):
             self._send(200, {"slots": ["09:00", "10:00", "11:00"]})
@@ -79,10 +86,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, {"error": "not found"})
 
     def do_POST(self) -> None:  # noqa: N802
-        self.server.pause()
         length = int(self.headers.get("Content-Length") or 0)
         body = json.loads(self.rfile.read(length) or b"{}")
-        if self.path == "/api/auth/login":
+        if self.server.pause():
+            self._send(503, {"error": "over capacity"})
+        elif self.path == "/api/auth/login":
             self._send(200, {"accessToken": TOKEN, "tokenType": "Bearer"})
         elif self.path == "/api/bookings":
             if self.headers.get("Authorization") != f"Bearer {TOKEN}":

@@ -27,3 +27,4 @@ def stub(booking_stub: BookingStub) -> Iterator[BookingStub]:
     booking_stub.delay_s = 0.0
     booking_stub.delay_per_request_s = 0.0
     booking_stub.fail_bookings = False
+    booking_stub.max_in_flight = 0
