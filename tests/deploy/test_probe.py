@@ -136,7 +136,9 @@ def test_status_says_how_long_it_has_been_down_for_progress_lines(
     rounds, failed, down_s = probe.status()
     # Then six rounds, the last four failed, down since the third round began
     assert (rounds, failed) == (6, 4)
-    assert down_s is not None and down_s >= 3 * 0.05
+    # Round 3 may start late on a busy machine, but each later round waits for a grid tick after
+    # the one before it started: rounds 4 to 6 add more than two intervals, whatever the load.
+    assert down_s is not None and down_s > 2 * 0.05
     # and once health answers again, it is up
     state.failing = set()
     again = AvailabilityProbe(url, TARGETS, interval=0.05, max_rounds=2).start()
