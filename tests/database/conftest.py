@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from database_support import POSTGRES_URL, prepare
+from scratch_postgres import scratch_database
 
 
 @pytest.fixture
@@ -35,19 +36,8 @@ def engine(sqlite_url: str) -> Iterator[sa.Engine]:
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A database of our own on the test server (other tests share it), dropped afterwards."""
-    if not POSTGRES_URL:
-        pytest.skip("DEPLOYGATE_TEST_POSTGRES_URL is not set")
-    name = f"deploygate_db_{secrets.token_hex(4)}"
-    server = sa.make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with scratch_database("deploygate_db") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -3,32 +3,21 @@ SQLite and (when DEPLOYGATE_TEST_POSTGRES_URL is set) on PostgreSQL in a scratch
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from db_release_support import Workspace, prepare_reference, require_postgres
+from scratch_postgres import scratch_database
 
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A new database on the test server (shared with other tests), dropped afterwards."""
-    server = sa.make_url(require_postgres()).set(drivername="postgresql+psycopg")
-    name = f"deploygate_dbrel_{secrets.token_hex(5)}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        # A password the trusting test server ignores: it must never be printed or written.
-        yield server.set(database=name, password="s3cret-pw-17").render_as_string(
-            hide_password=False
-        )
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    require_postgres()
+    # A password the trusting test server ignores: it must never be printed or written.
+    with scratch_database("deploygate_dbrel", password="s3cret-pw-17") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

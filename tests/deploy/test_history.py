@@ -4,13 +4,12 @@ alerts counted afterwards, and stores that cannot be used."""
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from deploy_support import NOW, record
+from scratch_postgres import scratch_database
 
 from pytest_deploygate.alerting.config import AlertsConfig
 from pytest_deploygate.deploy.history import HistoryError, HistoryStore, open_history
@@ -25,19 +24,8 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'reports' / 'deploy-history.sqlite'}"
         return
-    if not POSTGRES_URL:
-        pytest.skip("DEPLOYGATE_TEST_POSTGRES_URL is not set")
-    name = f"deploygate_history_{secrets.token_hex(4)}"
-    server = sa.make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with scratch_database("deploygate_history") as url:
+        yield url
 
 
 def test_deploys_are_kept_and_the_kpis_computed(store_url: str) -> None:
