@@ -197,8 +197,8 @@ TABLE: dict[str, Proof | Unproven] = {
     "api/test_api_catalogue.py::test_the_availability_overview_answers_json": Proof(
         ("database-down",), EACH_FAULT
     ),
-    "api/test_api_catalogue.py::test_availability_lists_free_slots_as_times": Unproven(
-        "database-down fails it at its GET /api/services step, not on the slot format; no fault breaks the slots"
+    "api/test_api_catalogue.py::test_availability_lists_free_slots_as_times": Proof(
+        ("slot-times-with-seconds",), EACH_FAULT
     ),
     "api/test_api_catalogue.py::test_availability_of_an_unknown_service_is_a_json_404": Proof(
         ("errors-as-200",), TAMPERED
@@ -236,8 +236,9 @@ TABLE: dict[str, Proof | Unproven] = {
         "tests/database/test_suite_local.py::test_a_booking_that_holds_no_slot_fails_the_verification_queries",
         "active_bookings_hold_their_slot, after one booking made without its slot claim",
     ),
-    "database/test_database.py::test_representative_queries_latency": Unproven(
-        "no assertion of its own: it feeds the db.query_p95_ms gate"
+    "database/test_database.py::test_representative_queries_latency": Proof(
+        ("unindexed-claims",),
+        "tests/database/test_suite_local.py::test_a_full_scan_of_a_representative_query_is_named",
     ),
     # e2e (Chromium)
     "e2e/test_booking.py::test_booking_flow_ends_with_a_bk_reference[chromium]": Proof(

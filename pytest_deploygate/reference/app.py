@@ -16,6 +16,7 @@ from .catalogue import CatalogueCache
 from .chat import RateLimiter
 from .db import Database
 from .errors import error_field, install_error_handlers
+from .history import unindex_claims
 from .middleware import GuardMiddleware, SecurityHeadersMiddleware
 from .seed import seed
 from .settings import Settings
@@ -28,6 +29,9 @@ def _prepare(database: Database, settings: Settings) -> None:
     database.create_schema(stale=settings.has("stale-schema"))
     with database.write() as conn:
         seed(conn, settings)
+    if settings.has("unindexed-claims"):
+        with database.write() as conn:
+            unindex_claims(conn)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

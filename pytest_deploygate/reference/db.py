@@ -105,6 +105,8 @@ slot_claims = sa.Table(
     sa.Column("slot_date", sa.Date, primary_key=True),
     sa.Column("slot_time", sa.String(5), primary_key=True),
     sa.Column("booking_id", sa.ForeignKey("bookings.id"), nullable=False, index=True),
+    # A day's claims (the schedule of a day) by date alone: the primary key leads with employee.
+    sa.Index("ix_slot_claims_slot_date", "slot_date"),
 )
 
 payments = sa.Table(

@@ -12,6 +12,7 @@ FAULT_DESCRIPTIONS: dict[str, str] = {
     "leaky-500s": "malformed input produces a 500 with a stack trace in the body",
     "no-body-limit": "request bodies of any size are read and handled (no 413)",
     "double-booking": "no slot constraint: concurrent bookings of one slot all succeed",
+    "slot-times-with-seconds": "availability lists slot times as HH:MM:SS, not HH:MM",
     "slow-api": "every /api response is delayed by ~300 ms",
     "broken-confirmation": "the booking page shows no confirmation and no BK reference",
     "payment-always-declines": "every card is declined, in the API and on the payment page",
@@ -23,6 +24,8 @@ FAULT_DESCRIPTIONS: dict[str, str] = {
     "providers-down": "the payment, email and sms providers are unreachable: health fails them",
     "stale-schema": "schema_migrations holds an old schema version",
     "drop-column": "the bookings.notes column is missing",
+    "unindexed-claims": "slot_claims has no index on slot_date and holds 200,000 past claims: "
+    "a day's claims are a full scan",
     "sql-injection": "login builds its SQL from the e-mail text; a database error answers 503",
     "sql-error-messages": "as sql-injection, but a database error answers 400 with its message",
     "blind-sql-injection": "as sql-injection, but a database error answers 401 like a wrong "

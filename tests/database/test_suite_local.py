@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from database_support import run_suite
+from database_support import query_gate, run_suite
 
 CHECKS = 5
 
@@ -41,6 +41,31 @@ def test_a_dropped_column_and_a_stale_schema_are_named(
         ],
         consecutive=False,
     )
+
+
+def test_a_full_scan_of_a_representative_query_is_named(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a platform whose slot_claims lost its slot_date index under years of claims (a full
+    # scan costs milliseconds, the index microseconds), and a gate between the two
+    result = run_suite(
+        pytester, monkeypatch, faults="unindexed-claims", environments=query_gate(pytester, "< 1")
+    )
+    # Then the latency check fails naming the slow query, and the gate breaches as well
+    result.assert_outcomes(passed=CHECKS - 1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "E * representative queries break the db.query_p95_ms gate (< 1 ms) on their own "
+            "(a missing index?):",
+            "E *   claims_of_a_day: p95 * ms over 20 runs (SELECT employee_id, slot_time FROM "
+            "slot_claims WHERE slot_date = CURRENT_DATE)",
+            "FAILED *test_representative_queries_latency*",
+        ],
+        consecutive=False,
+    )
+    gates = json.loads((pytester.path / "gates.json").read_text(encoding="utf-8"))
+    gate = next(g for g in gates["gates"] if g["metric"] == "db.query_p95_ms")
+    assert gate["verdict"] == "fail", gate
 
 
 BOOK_ONE_SLOT = """

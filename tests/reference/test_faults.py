@@ -204,6 +204,24 @@ def complete_schema(p: Platform) -> bool:
     return "notes" in _schema(p)[1]
 
 
+def slot_times_are_hh_mm(p: Platform) -> bool:
+    day, _ = p.free_slot()
+    slots = p.client.get(f"/api/availability/haircut/{day}").json()["slots"]
+    return all(re.fullmatch(r"\d\d:\d\d", slot["time"]) for slot in slots)
+
+
+def claims_of_a_day_use_an_index(p: Platform) -> bool:
+    # The planner's own words: "SCAN slot_claims" is a full scan, "SEARCH ... USING INDEX" is not.
+    engine = sa.create_engine(p.settings.database_url)
+    with engine.connect() as conn:
+        plan = conn.execute(
+            sa.text("EXPLAIN QUERY PLAN SELECT slot_time FROM slot_claims WHERE slot_date = :day"),
+            {"day": "2026-12-01"},
+        ).all()
+    engine.dispose()
+    return any("USING INDEX ix_slot_claims_slot_date" in row[-1] for row in plan)
+
+
 def _login_as(p: Platform, email: str) -> httpx.Response:
     return p.client.post("/api/auth/login", json={"email": email, "password": "not-it-1"})
 
@@ -258,6 +276,8 @@ PROTECTIONS: dict[str, Callable[[Platform], bool]] = {
     "database-down": database_up,
     "stale-schema": current_schema,
     "drop-column": complete_schema,
+    "unindexed-claims": claims_of_a_day_use_an_index,
+    "slot-times-with-seconds": slot_times_are_hh_mm,
     "sql-injection": parameterised_login,
     "sql-error-messages": database_errors_hidden,
     "blind-sql-injection": no_timing_oracle,

@@ -246,6 +246,15 @@ FAULTS: dict[str, tuple[str, str, dict[str, str]]] = {
             )
         },
     ),
+    "slot-times-with-seconds": (
+        API,
+        "free_slots_as_times",
+        {
+            f"{CATALOGUE}::test_availability_lists_free_slots_as_times": (
+                "*GET /api/availability/*/* lists slot times that are not HH:MM: ['*:00:00',*"
+            )
+        },
+    ),
 }
 
 

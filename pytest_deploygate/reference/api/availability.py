@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from sqlalchemy.engine import Connection, Row
 
 from ..db import services
-from ..deps import CatalogueDep, DatabaseDep
+from ..deps import CatalogueDep, DatabaseDep, SettingsDep
 from ..errors import ApiError
 from ..scheduling import BOOKING_HORIZON_DAYS, free_slots, get_service, next_available_date
 
@@ -37,7 +37,7 @@ def overview(database: DatabaseDep, catalogue: CatalogueDep) -> dict[str, Any]:
 
 @router.get("/availability/{service_id}/{day}")
 async def slots(
-    service_id: str, day: str, database: DatabaseDep, catalogue: CatalogueDep
+    service_id: str, day: str, database: DatabaseDep, catalogue: CatalogueDep, settings: SettingsDep
 ) -> dict[str, Any]:
     """Free slots; an unknown service is a 404 and a malformed date a 400."""
     try:
@@ -52,6 +52,8 @@ async def slots(
         return service, free_slots(conn, current, service, parsed) if in_range else []
 
     service, found = await database.reading(look_up)
+    if settings.has("slot-times-with-seconds"):  # a TIME column's text leaking through
+        found = [{**slot, "time": f"{slot['time']}:00"} for slot in found]
     return {
         "serviceId": service_id,
         "date": parsed.isoformat(),

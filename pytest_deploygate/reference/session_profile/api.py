@@ -55,9 +55,13 @@ def overview(database: DatabaseDep, catalogue: CatalogueDep) -> dict[str, Any]:
 
 @router.get("/availability/{service_id}/")
 async def slots(
-    service_id: str, database: DatabaseDep, catalogue: CatalogueDep, date: str = ""
+    service_id: str,
+    database: DatabaseDep,
+    catalogue: CatalogueDep,
+    settings: SettingsDep,
+    date: str = "",
 ) -> dict[str, Any]:
-    return await availability.slots(service_id, date, database, catalogue)
+    return await availability.slots(service_id, date, database, catalogue, settings)
 
 
 @router.post("/appointments/", status_code=201)
