@@ -73,11 +73,11 @@ TABLE: dict[str, Proof | Unproven] = {
         ),
         EACH_FAULT,
     ),  # fmt: skip
-    "security/test_security_injection.py::test_injection_into_a_booking_lookup": Unproven(
-        "no fault makes the booking lookup injectable yet (the detections are the login's)"
+    "security/test_security_injection.py::test_injection_into_a_booking_lookup": Proof(
+        ("sql-injection-bookings",), EACH_FAULT
     ),
-    "security/test_security_injection.py::test_injection_into_booking_and_payment_fields": Unproven(
-        "no fault makes a booking or payment field injectable yet (the detections are the login's)"
+    "security/test_security_injection.py::test_injection_into_booking_and_payment_fields": Proof(
+        ("sql-injection-bookings",), EACH_FAULT, "a booking's serviceId and a payment's bookingId"
     ),
     # session sign-in (form login platforms): a Django-like loopback platform's defects
     "security/test_security_session.py::test_the_session_id_changes_at_login": Proof(

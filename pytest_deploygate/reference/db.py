@@ -310,3 +310,12 @@ class Database:
 def booking_columns(database: Database) -> list[sa.Column[Any]]:
     """Columns to read from bookings (the drop-column fault removes notes)."""
     return [c for c in bookings.c if database.has_notes or c.name != "notes"]
+
+
+def equals(column: sa.Column[Any], value: str, settings: Settings) -> sa.ColumnElement[bool]:
+    """``column = value`` with the value bound as a parameter; the sql-injection-bookings fault
+    pastes it into the SQL text instead, so a quote in it ends the string literal."""
+    if settings.has("sql-injection-bookings"):
+        # Verbatim, as an f-string in sa.text(...) would be (without its :name binds).
+        return sa.literal_column(f"{column.table.name}.{column.name} = '{value}'")
+    return column == value

@@ -30,6 +30,9 @@ FAULT_DESCRIPTIONS: dict[str, str] = {
     "sql-error-messages": "as sql-injection, but a database error answers 400 with its message",
     "blind-sql-injection": "as sql-injection, but a database error answers 401 like a wrong "
     "password, and SQLite runs sleep(seconds) as PostgreSQL runs pg_sleep",
+    "sql-injection-bookings": "the booking lookup (GET /api/bookings/{id}), a new booking's "
+    "serviceId lookup and a payment's bookingId lookup paste the id into their SQL; a quote "
+    "breaks the query and the database error answers 5xx",
     "template-injection": "the chat reply renders the message as a Jinja2 template",
     # The session profile's own (profile = "session"): its session cookie and its lifecycle.
     "session-fixation": "session profile: login keeps the session id the browser brought",

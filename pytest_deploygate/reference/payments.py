@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .db import Database, bookings, now, payments, services
+from .db import Database, bookings, equals, now, payments, services
 from .errors import ApiError
 from .settings import Settings
 
@@ -115,9 +115,9 @@ def _charge(
 ) -> PaymentResult:
     with database.write() as conn:
         where = (
-            (bookings.c.id == request.booking_id)
+            equals(bookings.c.id, request.booking_id, settings)
             if request.booking_id
-            else (bookings.c.reference == request.booking_reference)
+            else equals(bookings.c.reference, request.booking_reference or "", settings)
         )
         booking = conn.execute(
             sa.select(

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from .catalogue import Catalogue, CatalogueCache
-from .db import Database, booking_columns, bookings, now, services, slot_claims
+from .db import Database, booking_columns, bookings, equals, now, services, slot_claims
 from .errors import ApiError
 from .security import Principal
 from .settings import Settings
@@ -170,7 +170,7 @@ def create_booking(
     try:
         with database.write() as conn:
             current = catalogue.get(conn)
-            service = _bookable_service(current, request.service_id)
+            service = _bookable_service(current, _service_id(conn, request.service_id, settings))
             duration = service.duration_minutes
             staff = [
                 e
@@ -227,6 +227,17 @@ def create_booking(
     return booking_json(row) | {"ownerId": row["owner_id"]}
 
 
+def _service_id(conn: Connection, service_id: str, settings: Settings) -> str:
+    """The requested service id; the sql-injection-bookings fault first looks it up in the
+    database with the id pasted into the SQL (the cached catalogue then checks what it found)."""
+    if not settings.has("sql-injection-bookings"):
+        return service_id
+    found = conn.execute(
+        sa.select(services.c.id).where(equals(services.c.id, service_id, settings))
+    ).scalar()
+    return str(found) if found is not None else service_id
+
+
 def _bookable_service(catalogue: Catalogue, service_id: str) -> Row[Any]:
     try:
         return get_service(catalogue, service_id)
@@ -268,9 +279,18 @@ def booking_json(row: Row[Any] | dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def get_booking(database: Database, booking_id: str) -> dict[str, Any]:
+def get_booking(
+    database: Database, booking_id: str, settings: Settings | None = None
+) -> dict[str, Any]:
+    """A booking by id. ``settings``: a request's lookup, which the sql-injection-bookings fault
+    makes unsafely; None for an id the platform has just checked itself."""
+    where = (
+        bookings.c.id == booking_id
+        if settings is None
+        else equals(bookings.c.id, booking_id, settings)
+    )
     with database.read() as conn:
-        row = conn.execute(_select(database).where(bookings.c.id == booking_id)).first()
+        row = conn.execute(_select(database).where(where)).first()
     if row is None:
         raise ApiError(404, "booking not found")
     return booking_json(row) | {"ownerId": row.owner_id}

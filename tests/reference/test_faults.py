@@ -244,6 +244,23 @@ def no_timing_oracle(p: Platform) -> bool:
     return response.status_code == 401
 
 
+def parameterised_booking_lookups(p: Platform) -> bool:
+    # A quote in an id is only text to a parameterised query: not found, not a database error.
+    customer = p.auth("customer")
+    day, slot = p.free_slot()
+    booking = booking_body(day, slot) | {"serviceId": "x'"}
+    payment = {"bookingId": "x'", "cardNumber": "4242424242424242", "expiry": "12/34", "cvc": "123"}
+    statuses = (
+        p.client.get("/api/bookings/x%27", headers=customer).status_code,
+        p.client.post("/api/bookings", json=booking).status_code,
+        p.client.post("/api/payments", json=payment).status_code,
+    )
+    if any(status >= 500 for status in statuses):
+        # The fault pastes the id into all three queries: each one breaks.
+        assert all(status >= 500 for status in statuses), statuses
+    return statuses == (404, 422, 404)
+
+
 def body_limit(p: Platform) -> bool:
     # Past the limit but valid JSON: only the size can refuse it (413), not the validation.
     padded = {"message": "hello", "padding": "x" * 70_000}
@@ -281,6 +298,7 @@ PROTECTIONS: dict[str, Callable[[Platform], bool]] = {
     "sql-injection": parameterised_login,
     "sql-error-messages": database_errors_hidden,
     "blind-sql-injection": no_timing_oracle,
+    "sql-injection-bookings": parameterised_booking_lookups,
     "template-injection": chat_text_is_not_a_template,
 }
 

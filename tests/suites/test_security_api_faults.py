@@ -69,6 +69,8 @@ ACCESS_, BOLA_ = "test_security_access", "test_security_bola"
 MALFORMED = f"{INPUT}::test_malformed_json_is_a_4xx_json_error[*]"
 FORGED_ = f"{ACCESS_}::test_forged_tokens_are_refused"
 INJECTION_LOGIN = "test_security_injection::test_injection_into_login_chat_and_availability"
+INJECTION_LOOKUP = "test_security_injection::test_injection_into_a_booking_lookup"
+INJECTION_FIELDS = "test_security_injection::test_injection_into_booking_and_payment_fields"
 # fault -> (suite, -k expression, {selected test (a pattern): its failure message, or PASSES})
 FAULTS: dict[str, tuple[str, str, dict[str, str]]] = {
     "no-security-headers": (
@@ -180,6 +182,23 @@ FAULTS: dict[str, tuple[str, str, dict[str, str]]] = {
                 "*field email with sql payload \"x' || (SELECT sleep(2)) || '\": the answer took "
                 "* s and * s against * s without the payload (a 2 s sleep ran)*"
             )
+        },
+    ),
+    # Every quote reaches the SQL: the lookup, a booking field and a payment field each fail.
+    "sql-injection-bookings": (
+        SECURITY,
+        "injection_into_a_booking_lookup or injection_into_booking_and_payment_fields",
+        {
+            INJECTION_LOOKUP: (
+                "*injection(s) succeeded (1 parameters x 11 payloads)*GET /api/bookings/"
+                '{booking_id} path parameter booking_id with sql payload "\'": the server '
+                "failed (503*"
+            ),
+            INJECTION_FIELDS: (
+                "*injection(s) succeeded (11 parameters x 11 payloads)*"
+                'POST /api/bookings field serviceId with sql payload "\'": the server failed (503*'
+                'POST /api/payments field bookingId with sql payload "\'": the server failed (503*'
+            ),
         },
     ),
     "template-injection": (

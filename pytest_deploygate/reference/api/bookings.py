@@ -59,7 +59,7 @@ def mine(database: DatabaseDep, principal: UserDep) -> list[dict[str, Any]]:
 def read(
     booking_id: str, database: DatabaseDep, settings: SettingsDep, principal: UserDep
 ) -> dict[str, Any]:
-    booking = get_booking(database, booking_id)
+    booking = get_booking(database, booking_id, settings)
     check_access(booking, principal, settings)
     return public(booking)
 
@@ -68,5 +68,5 @@ def read(
 def cancel(
     booking_id: str, database: DatabaseDep, settings: SettingsDep, principal: UserDep
 ) -> dict[str, Any]:
-    check_access(get_booking(database, booking_id), principal, settings)
+    check_access(get_booking(database, booking_id, settings), principal, settings)
     return public(cancel_booking(database, booking_id))

@@ -87,7 +87,7 @@ def mine(database: DatabaseDep, user: UserDep) -> list[dict[str, Any]]:
 def read(
     booking_id: str, database: DatabaseDep, settings: SettingsDep, user: UserDep
 ) -> dict[str, Any]:
-    booking = get_booking(database, booking_id)
+    booking = get_booking(database, booking_id, settings)
     check_access(booking, user, settings)
     return public(booking)
 
@@ -96,5 +96,5 @@ def read(
 def cancel(
     booking_id: str, database: DatabaseDep, settings: SettingsDep, user: UserDep
 ) -> dict[str, Any]:
-    check_access(get_booking(database, booking_id), user, settings)
+    check_access(get_booking(database, booking_id, settings), user, settings)
     return public(cancel_booking(database, booking_id))
