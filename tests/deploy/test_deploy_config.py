@@ -73,8 +73,8 @@ def deploy(project: Path, toml: str, *args: str) -> int:
         (QA.format(extra=""), ["--env", "qa", "--rollback", ""], "*--rollback is empty*"),
         (
             QA.format(extra=""),
-            ["--env", "qa", "--history-url", "postgresql://u:Hx-Secret-1@127.0.0.1:9/h"],
-            "*cannot open the deployment history postgresql://u:***@127.0.0.1:9/h*",
+            ["--env", "qa", "--history-url", "postgresql://u:Hx-Secret-1@127.0.0.1:{closed}/h"],
+            "*cannot open the deployment history postgresql://u:***@127.0.0.1:{closed}/h*",
         ),
     ],
 )
@@ -84,7 +84,11 @@ def test_bad_configuration_exits_4_before_anything_runs(
     toml: str,
     args: list[str],
     message: str,
+    closed_port: int,
 ) -> None:
+    # {closed}: a loopback port that refuses connections for the whole test
+    args = [arg.replace("{closed}", str(closed_port)) for arg in args]
+    message = message.replace("{closed}", str(closed_port))
     assert deploy(project, toml, *args) == 4
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1, err
