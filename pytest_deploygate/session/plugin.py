@@ -291,8 +291,13 @@ def pytest_runtest_makereport(
     if entries:
         metrics.attach(report, metrics=entries)
     env = item.config.stash.get(ENVIRONMENT_KEY, None)
-    in_suite = any(item.get_closest_marker(name) for name in markers.SUITES)
-    if report.failed and call.when == "call" and env is not None and in_suite:
+    # The marker lookup last: it walks the node chain, and this hook runs three times a test.
+    if (
+        report.failed
+        and call.when == "call"
+        and env is not None
+        and any(item.get_closest_marker(name) for name in markers.SUITES)
+    ):
         reason = unreached(entries, env.platform.endpoints)
         if reason is not None:  # the test never reached the platform's code: not a finding
             report.outcome = "skipped"
