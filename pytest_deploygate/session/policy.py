@@ -122,13 +122,16 @@ def preflight(env: Environment) -> str | None:
     """
     import httpx  # lazy: sessions that never reach an environment don't pay for it
 
+    from pytest_deploygate.session.http import platform_tls
+
     assert env.base_url is not None
     url = env.base_url + env.preflight.path
+    verify = platform_tls(env.platform)
     attempts = max(1, env.preflight.attempts)
     error = ""
     for attempt in range(attempts):
         try:
-            httpx.get(url, timeout=env.preflight.timeout_seconds)
+            httpx.get(url, timeout=env.preflight.timeout_seconds, verify=verify)
             return None
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
