@@ -49,19 +49,18 @@ def boot(
     url = database_url or f"sqlite:///{workdir / 'reference.db'}"
     try:
         from pytest_deploygate.reference import LiveServer, Settings, create_app
+        from pytest_deploygate.reference.tls import local_tls
 
         settings = replace(Settings.from_env(), database_url=url)
         if profile is not None:
             settings = replace(settings, profile=profile)
-        certificates: dict[str, Path] = {}
-        ca_bundle = None
-        if tls:
-            from pytest_deploygate.reference.tls import local_tls
-
-            made = local_tls(workdir)
-            certificates = {"certfile": made.certfile, "keyfile": made.keyfile}
-            ca_bundle = str(made.ca_bundle)
-        server = LiveServer(create_app(settings), port=0, **certificates).start()
+        files = local_tls(workdir) if tls else None
+        server = LiveServer(
+            create_app(settings),
+            port=0,
+            certfile=None if files is None else files.certfile,
+            keyfile=None if files is None else files.keyfile,
+        ).start()
     except Exception as exc:
         shutil.rmtree(workdir, ignore_errors=True)
         raise RuntimeError(f"the reference platform (--env=local) did not start: {exc}") from exc
@@ -71,5 +70,5 @@ def boot(
         jwt_secret=settings.jwt_secret,
         server=server,
         workdir=workdir,
-        ca_bundle=ca_bundle,
+        ca_bundle=None if files is None else str(files.ca_bundle),
     )
