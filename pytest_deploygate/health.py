@@ -167,7 +167,10 @@ def _checks(body: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
 def check_health(env: Environment, timeout: float = 5.0, attempts: int = 2) -> HealthReport:
     """Run every check once against ``env`` (which must have a base_url)."""
     assert env.base_url, "check_health needs a reachable environment"
-    with httpx.Client(base_url=env.base_url, timeout=timeout) as client:
+    from pytest_deploygate.session.http import platform_tls
+
+    verify = platform_tls(env.platform)
+    with httpx.Client(base_url=env.base_url, timeout=timeout, verify=verify) as client:
         fetch = _Fetcher(client, attempts)
         results = [
             _guard("database", lambda: _database(env, fetch, timeout)),

@@ -37,6 +37,7 @@ FEATURES = "tests/features/test_shipped_features.py::"
 HEALTH_DOCUMENT = (
     "tests/plugin/test_health_document.py::test_a_200_that_says_fail_fails_the_health_suite"
 )
+HSTS_OVER_TLS = "tests/suites/test_tls.py::test_the_hsts_check_runs_over_tls_and_fails_on_no_hsts"
 SESSIONS = "tests/plugin/test_auth_modes.py::test_session_checks_go_red_on_each_session_defect"
 
 TABLE: dict[str, Proof | Unproven] = {
@@ -140,8 +141,8 @@ TABLE: dict[str, Proof | Unproven] = {
     "security/test_security_headers.py::test_content_security_policy_forbids_inline_and_eval_scripts": Proof(
         ("no-security-headers", "unsafe-csp"), EACH_FAULT
     ),
-    "security/test_security_headers.py::test_https_environments_send_hsts": Unproven(
-        "never runs: there is no https target (serve the reference platform over TLS with a local CA)"
+    "security/test_security_headers.py::test_https_environments_send_hsts": Proof(
+        ("no-hsts",), HSTS_OVER_TLS
     ),
     "security/test_security_headers.py::test_no_server_version_leaks": Proof(
         ("version-leak",), TAMPERED

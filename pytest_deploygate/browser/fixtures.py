@@ -20,6 +20,7 @@ from pytest_deploygate.browser.discovery import (
 )
 from pytest_deploygate.browser.timing import PageLoadRecorder
 from pytest_deploygate.session.metrics import record_metric
+from pytest_deploygate.session.state import ENVIRONMENT_KEY
 
 
 @pytest.fixture(scope="session")
@@ -44,6 +45,26 @@ def browser_type_launch_args(
         return chromium_launch_args(browser_type_launch_args, executable)
     # Outside the except block, so the message is shown once, without a chained traceback.
     pytest.fail(f"deploygate: {problem}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(
+    browser_context_args: dict[str, Any], pytestconfig: pytest.Config, base_url: str | None
+) -> dict[str, Any]:
+    """pytest-playwright's context arguments; over https with a ``[platform] ca_bundle``,
+    certificate errors are ignored.
+
+    Chromium takes no CA file (it trusts the system's NSS store, which a test run should not
+    change), so a platform behind a private CA would fail every page with
+    ERR_CERT_AUTHORITY_INVALID. The HTTP clients verify that certificate against ca_bundle on
+    every request of the same run, so the browser skipping the check hides nothing the
+    session does not see; without a ca_bundle the browser verifies as usual.
+    """
+    env = pytestconfig.stash.get(ENVIRONMENT_KEY, None)
+    url = base_url or (env.base_url if env is not None else None) or ""
+    if env is not None and env.platform.ca_bundle and url.startswith("https://"):
+        return {**browser_context_args, "ignore_https_errors": True}
+    return browser_context_args
 
 
 @pytest.fixture

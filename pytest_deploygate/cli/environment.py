@@ -77,8 +77,8 @@ def health(args: argparse.Namespace) -> int:
     if env.is_local:
         from pytest_deploygate.session.launch import boot
 
-        launched = boot(env.database_url, env.launch_profile)
-        env = env.with_endpoint(launched.url, launched.database_url)
+        launched = boot(env.database_url, env.launch_profile, env.launch_tls)
+        env = env.with_endpoint(launched.url, launched.database_url, launched.ca_bundle)
     try:
         report = (
             wait_for_health(env, args.wait, timeout=args.timeout)

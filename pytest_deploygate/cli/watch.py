@@ -116,10 +116,10 @@ def run_watch_command(
         from pytest_deploygate.session import launch
 
         try:
-            launched = launch.boot(env.database_url, env.launch_profile)
+            launched = launch.boot(env.database_url, env.launch_profile, env.launch_tls)
         except RuntimeError as exc:
             return fail(str(exc), EXIT_NO_PLATFORM)
-        env = env.with_endpoint(launched.url, launched.database_url)
+        env = env.with_endpoint(launched.url, launched.database_url, launched.ca_bundle)
     try:
         probe = health_probe(env)
         show = _json_line if args.json else _text_line

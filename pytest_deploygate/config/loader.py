@@ -11,6 +11,7 @@ import difflib
 import os
 import tomllib
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -160,6 +161,12 @@ def _resolve(
             f"{path.name}: [{table}] launch_options.profile = {profile!r} is not known; use one "
             "of: " + ", ".join(LAUNCH_PROFILES)
         )
+    tls = resolved.get("launch_options", {}).get("tls", False)
+    if tls and launch is None:
+        raise DeployGateConfigError(
+            f'{path.name}: [{table}] launch_options.tls = true needs launch = "reference" '
+            "(a platform at base_url has its own certificate: name its CA with ca_bundle)"
+        )
     credentials = {
         role: Credential(c.get("username", ""), c.get("password", ""))
         for role, c in resolved.get("credentials", {}).items()
@@ -181,6 +188,7 @@ def _resolve(
         base_url=_strip_slash(resolved.get("base_url")),
         launch=launch,
         launch_profile=profile,
+        launch_tls=tls,
         description=resolved.get("description", ""),
         database_url=database_url,
         credentials=MappingProxyType(credentials),
@@ -210,10 +218,36 @@ def _platform(
     base: Mapping[str, Any], override: Mapping[str, Any], path: Path, table: str
 ) -> Platform:
     try:
-        return Platform.from_tables(base, override)
+        platform = Platform.from_tables(base, override)
     except ContractError as exc:
         where = f" (with [{table}.platform])" if override else ""
         raise DeployGateConfigError(f"{path.name}: {exc}{where}") from None
+    if platform.ca_bundle is None:
+        return platform
+    where = f"[{table}.platform]" if "ca_bundle" in override else "[platform]"
+    return replace(platform, ca_bundle=_ca_bundle(platform.ca_bundle, path, where))
+
+
+def _ca_bundle(value: str, path: Path, where: str) -> str:
+    """``ca_bundle`` as an absolute path (relative ones are relative to the environments file),
+    checked now: a missing or unreadable CA file is one line naming the key, before any test."""
+    import ssl
+
+    bundle = (path.parent / Path(value).expanduser()).resolve()
+    problem = ""
+    if not bundle.is_file():
+        problem = f"no such file ({bundle})"
+    else:
+        try:
+            ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=bundle)
+        except (ssl.SSLError, OSError) as exc:
+            problem = f"not a PEM CA certificate ({bundle}: {exc.args[-1]})"
+    if problem:
+        raise DeployGateConfigError(
+            f"{path.name}: {where} ca_bundle = {value!r}: {problem}; point it at the PEM file of "
+            f"the CA that signed the platform's certificate (relative to {path.name})"
+        )
+    return str(bundle)
 
 
 def _gates(

@@ -111,6 +111,9 @@ class Platform:
     requests: RequestShape = field(default_factory=lambda: request_shape({}))
     errors: ErrorShape = field(default_factory=ErrorShape)
     header_profile: str = "seed"
+    #: ``[platform] ca_bundle``: the CA file the platform's clients trust beside the public
+    #: roots; the loader makes it an absolute path and checks it, None: the public roots only.
+    ca_bundle: str | None = None
 
     @classmethod
     def from_tables(
@@ -156,6 +159,7 @@ class Platform:
             requests=request_shape(own("requests")),
             errors=error_shape(own("errors")),
             header_profile=profile,
+            ca_bundle=override.get("ca_bundle", base.get("ca_bundle")),
         )
 
     def has(self, feature: str) -> bool:
@@ -195,6 +199,8 @@ class Environment:
     launch: str | None = None
     #: The launched reference platform's shape (``launch_options.profile``); None: its default.
     launch_profile: str | None = None
+    #: ``launch_options.tls``: the launched reference platform serves https with a throwaway CA.
+    launch_tls: bool = False
     description: str = ""
     database_url: str | None = field(default=None, repr=False)
     credentials: Mapping[str, Credential] = field(default_factory=dict, repr=False)
@@ -225,9 +231,20 @@ class Environment:
     def masker(self) -> Masker:
         return Masker(self.secrets)
 
-    def with_endpoint(self, base_url: str, database_url: str | None = None) -> Environment:
-        """The same environment once it is reachable at ``base_url`` (after --env=local boots)."""
-        return replace(self, base_url=base_url, database_url=database_url or self.database_url)
+    def with_endpoint(
+        self, base_url: str, database_url: str | None = None, ca_bundle: str | None = None
+    ) -> Environment:
+        """The same environment once it is reachable at ``base_url`` (after --env=local boots);
+        ``ca_bundle``: the CA its certificate is signed by (a launch with tls = true)."""
+        platform = self.platform
+        if ca_bundle is not None:
+            platform = replace(platform, ca_bundle=ca_bundle)
+        return replace(
+            self,
+            base_url=base_url,
+            database_url=database_url or self.database_url,
+            platform=platform,
+        )
 
     def summary(self) -> dict[str, str]:
         """Masked key facts for report headers and metadata."""

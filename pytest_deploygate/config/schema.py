@@ -270,6 +270,10 @@ PLATFORM: Mapping[str, Spec] = {
     # "seed": [platform.headers] defaults are the seed's; "owasp": OWASP's current advice
     # (X-XSS-Protection: 0, Referrer-Policy at least as strict as strict-origin-when-cross-origin).
     "header_profile": Key(str, "seed"),
+    # A PEM file of the CA(s) that signed the platform's certificate (a private CA), trusted
+    # beside the public roots by every client of the platform; relative to the environments
+    # file. Browsers cannot take one: they ignore certificate errors instead (browser/).
+    "ca_bundle": Key(str),
     "features": FEATURES,
     "health": HEALTH,
     "auth": AUTH,
@@ -355,8 +359,9 @@ ENVIRONMENT: Mapping[str, Spec] = {
     "sensitive": bool,
     "base_url": str,
     "launch": str,
-    # How the launched reference platform runs: profile = "seed" (the default) or "session".
-    "launch_options": {"profile": str},
+    # How the launched reference platform runs: profile = "seed" (the default) or "session";
+    # tls = true serves it over https with a throwaway CA the session trusts (as ca_bundle).
+    "launch_options": {"profile": str, "tls": bool},
     "database": {"url": str, **DATABASE_RELEASE},
     "credentials": MapOf({"username": str, "password": str}),
     "services": MapOf(str),

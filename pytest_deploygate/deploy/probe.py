@@ -17,6 +17,7 @@ one request timeout per target.
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -127,6 +128,8 @@ class AvailabilityProbe:
     timeout: float = 2.0
     max_duration: float = 3600.0
     max_rounds: int | None = None
+    #: TLS verification of the probes: the platform's ([platform] ca_bundle), or httpx's default.
+    verify: ssl.SSLContext | bool = True
     _rounds: list[_Round] = field(default_factory=list, init=False)
     _requests: int = field(default=0, init=False)
     _failed_requests: int = field(default=0, init=False)
@@ -192,7 +195,11 @@ class AvailabilityProbe:
         # The time limit ends a probe; the round limit is a backstop one round beyond it.
         max_rounds = self.max_rounds or int(self.max_duration / self.interval) + 2
         with httpx.Client(
-            base_url=self.base_url, timeout=self.timeout, limits=limits, follow_redirects=False
+            base_url=self.base_url,
+            timeout=self.timeout,
+            limits=limits,
+            follow_redirects=False,
+            verify=self.verify,
         ) as client:
             tick = time.monotonic()
             while True:  # at least one round, however late the thread starts

@@ -29,6 +29,7 @@ from pytest_deploygate.deploy.record import DeployRecord, Result, RollbackRun
 from pytest_deploygate.deploy.settings import DeploySettings
 from pytest_deploygate.deploy.verify import VerifyPlan, health_problems, verify
 from pytest_deploygate.health import UNHEALTHY, check_health
+from pytest_deploygate.session.http import platform_tls
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ def run_deploy(
         interval=settings.probe_interval,
         timeout=settings.probe_timeout,
         max_duration=settings.probe_max_duration,
+        verify=platform_tls(env.platform),
     )
     out(
         f"{env.name} is {before.overall}; probing {', '.join(plan.probe_targets)} every "

@@ -185,10 +185,14 @@ def _fetch_operations(config: pytest.Config, base_url: str) -> tuple[list[str], 
     """The platform's OpenAPI operations, fetched where the platform is (the worker under xdist),
     or none and why. Only a failed fetch or an unusable document is caught: a bug must show.
     (urllib: one GET needs no client, and its errors are the stdlib's OSError/ValueError.)"""
+    from pytest_deploygate.session.http import platform_tls
+
     env = config.stash[ENVIRONMENT_KEY]
     path = env.platform.endpoints.get("openapi", "/openapi.json")
+    url = base_url.rstrip("/") + path
+    context = platform_tls(env.platform) if url.startswith("https:") else None
     try:
-        with urllib.request.urlopen(base_url.rstrip("/") + path, timeout=3.0) as response:
+        with urllib.request.urlopen(url, timeout=3.0, context=context) as response:
             body = response.read()
     except urllib.error.HTTPError as exc:
         return [], f"GET {path} answered HTTP {exc.code}"

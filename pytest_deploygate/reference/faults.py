@@ -4,6 +4,7 @@ from __future__ import annotations
 
 FAULT_DESCRIPTIONS: dict[str, str] = {
     "no-security-headers": "responses carry no security headers (CSP, X-Frame-Options, ...)",
+    "no-hsts": "over https, responses carry no Strict-Transport-Security header",
     "no-rate-limit": "POST /api/chat is never rate limited",
     "open-admin-endpoints": "admin-only endpoints accept anonymous and customer requests",
     "accept-unsigned-jwt": "JWTs with alg 'none' (no signature) are accepted",

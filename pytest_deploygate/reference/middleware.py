@@ -74,6 +74,8 @@ class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.enabled = not settings.has("no-security-headers")
+        # HSTS only over https, as real platforms send it (a browser ignores it over http).
+        self.hsts = self.enabled and not settings.has("no-hsts")
         self.headers = list(SECURITY_HEADERS)
         if settings.profile == "session":
             self.headers = [
@@ -86,7 +88,7 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         extra = list(self.headers) if self.enabled else []
-        if self.enabled and _is_https(scope):
+        if self.hsts and _is_https(scope):
             extra.append(HSTS)
 
         async def send_with_headers(message: Message) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import socket
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -13,12 +14,28 @@ import uvicorn
 
 
 class LiveServer:
-    """Serve an ASGI app on loopback; start() blocks until it accepts connections."""
+    """Serve an ASGI app on loopback; start() blocks until it accepts connections.
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+    With ``certfile`` and ``keyfile`` (PEM; ``reference.tls.local_tls`` makes a throwaway pair)
+    it serves https instead of http.
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        certfile: str | Path | None = None,
+        keyfile: str | Path | None = None,
+    ) -> None:
+        if (certfile is None) != (keyfile is None):
+            raise ValueError("LiveServer serves https with both certfile and keyfile, or neither")
         self.app = app
         self.host = host
         self.port = port
+        self.certfile = certfile
+        self.keyfile = keyfile
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
@@ -28,7 +45,8 @@ class LiveServer:
     def url(self) -> str:
         if self._server is None:
             raise RuntimeError("LiveServer.url is only known after start()")
-        return f"http://{self.host}:{self.port}"
+        scheme = "https" if self.certfile is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}"
 
     def start(self, timeout: float = 30.0) -> LiveServer:
         # Bind in the caller's thread so "port in use" surfaces here and port 0 resolves now.
@@ -50,6 +68,8 @@ class LiveServer:
             lifespan="on",
             access_log=False,
             timeout_graceful_shutdown=2,
+            ssl_certfile=None if self.certfile is None else str(self.certfile),
+            ssl_keyfile=None if self.keyfile is None else str(self.keyfile),
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(

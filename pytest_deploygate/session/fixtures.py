@@ -91,7 +91,9 @@ def _client(base_url: str | None, env: Environment, config: pytest.Config) -> In
     if not base_url:
         pytest.skip("the environment has no base_url")
 
-    client = InstrumentedClient(base_url=base_url, masker=config.stash[MASKER_KEY])
+    client = InstrumentedClient(
+        base_url=base_url, masker=config.stash[MASKER_KEY], ca_bundle=env.platform.ca_bundle
+    )
     shape(client, env.platform)
     return client
 

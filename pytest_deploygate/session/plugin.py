@@ -246,7 +246,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         from pytest_deploygate.session.launch import boot
 
         try:
-            state.launched = boot(env.database_url, env.launch_profile)
+            state.launched = boot(env.database_url, env.launch_profile, env.launch_tls)
         except RuntimeError as exc:
             failed = str(exc)
         else:
@@ -257,7 +257,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         # The platform is ours, so its signing key is known: the expired-token check can run.
         state.environ_before.setdefault(JWT_SECRET_VARIABLE, os.environ.get(JWT_SECRET_VARIABLE))
         os.environ[JWT_SECRET_VARIABLE] = state.launched.jwt_secret
-        env = env.with_endpoint(state.launched.url, state.launched.database_url)
+        launched = state.launched
+        env = env.with_endpoint(launched.url, launched.database_url, launched.ca_bundle)
         config.stash[ENVIRONMENT_KEY] = env
     elif not hasattr(config, "workerinput"):
         _preflight(config, env)

@@ -122,20 +122,36 @@ def preflight(env: Environment) -> str | None:
     """
     import httpx  # lazy: sessions that never reach an environment don't pay for it
 
+    from pytest_deploygate.session.http import platform_tls
+
     assert env.base_url is not None
     url = env.base_url + env.preflight.path
+    verify = platform_tls(env.platform)
     attempts = max(1, env.preflight.attempts)
     error = ""
     for attempt in range(attempts):
         try:
-            httpx.get(url, timeout=env.preflight.timeout_seconds)
+            httpx.get(url, timeout=env.preflight.timeout_seconds, verify=verify)
             return None
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
+            if "CERTIFICATE_VERIFY_FAILED" in str(exc):  # no retry: it will not trust it later
+                return untrusted(env, url, str(exc))
         if attempt + 1 < attempts:
             time.sleep(0.5 * (attempt + 1))
     return (
         f"deploygate: environment {env.name} is unreachable: GET {url} failed {attempts} "
         f"time{'s' if attempts != 1 else ''} ({error}); check base_url in "
         f"[environments.{env.name}] and the network, or pass --no-preflight"
+    )
+
+
+def untrusted(env: Environment, url: str, error: str) -> str:
+    """The line for a platform whose certificate the session's clients do not trust."""
+    bundle = env.platform.ca_bundle
+    trusted = f"the public roots and ca_bundle {bundle}" if bundle else "the public roots"
+    return (
+        f"deploygate: environment {env.name}: GET {url} failed, its TLS certificate is not "
+        f"signed by a CA this session trusts ({trusted}): {error}; if a private CA signed it, "
+        "set [platform] ca_bundle to that CA's PEM file"
     )

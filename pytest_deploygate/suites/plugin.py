@@ -81,6 +81,7 @@ def bookings(
     """Creates bookings named after the run and cancels them after the test."""
     import httpx
 
+    from pytest_deploygate.session.http import platform_tls
     from pytest_deploygate.suites.api.bookings import BookingFactory
     from pytest_deploygate.suites.api.clients import signed_in
 
@@ -98,7 +99,9 @@ def bookings(
             )
         return admins[0]
 
-    factory = BookingFactory(booking_api, test_data_name("booking"), admin)
+    factory = BookingFactory(
+        booking_api, test_data_name("booking"), admin, verify=platform_tls(deploy_env.platform)
+    )
     yield factory
     try:
         left = factory.cancel_all()

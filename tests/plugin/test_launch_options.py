@@ -71,3 +71,33 @@ def test_deploygate_health_boots_the_session_shape_and_expects_no_absent_service
     assert code == 0, out
     assert out.splitlines()[0] == "deploygate health: local-session is healthy"
     assert "not configured" not in out  # payments, sms and e-mail are declared absent
+
+
+def test_tls_reaches_the_environment_and_needs_a_launch(tmp_path: Path) -> None:
+    assert load_environment(REPO / "environments.toml", "local-tls", {}).launch_tls is True
+    assert load_environment(REPO / "environments.toml", "local", {}).launch_tls is False
+    path = tmp_path / "environments.toml"
+    path.write_text(
+        '[environments.x]\nbase_url = "https://x.example"\nlaunch_options = { tls = true }\n'
+    )
+
+    with pytest.raises(DeployGateConfigError) as error:
+        load_environment(path, "x", {})
+
+    assert str(error.value) == (
+        'environments.toml: [environments.x] launch_options.tls = true needs launch = "reference" '
+        "(a platform at base_url has its own certificate: name its CA with ca_bundle)"
+    )
+
+
+def test_deploygate_health_boots_the_platform_over_tls_and_trusts_its_ca(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("REFERENCE_APP_FAULTS", raising=False)
+    path = str(REPO / "environments.toml")
+
+    code = main(["health", "--env", "local-tls", "--environments-file", path])
+
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert out.splitlines()[0] == "deploygate health: local-tls is healthy"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import ssl
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -15,20 +16,29 @@ import sqlalchemy as sa
 from refapp_support import JWT_SECRET, Platform, StartPlatform
 
 from pytest_deploygate.reference import LiveServer, Settings, create_app
+from pytest_deploygate.reference.tls import local_tls
 
 
 @pytest.fixture(scope="session")
 def start_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartPlatform]:
-    """Start a platform with some settings changed; every one is stopped at session end."""
+    """Start a platform with some settings changed; every one is stopped at session end.
+    ``tls=True`` serves it over https with a throwaway CA its client trusts."""
     running: list[Platform] = []
 
-    def start(**changes: Any) -> Platform:
+    def start(tls: bool = False, **changes: Any) -> Platform:
         if "database_url" not in changes:
             path: Path = tmp_path_factory.mktemp("db") / "reference_app.db"
             changes["database_url"] = f"sqlite:///{path}"
         settings = Settings(jwt_secret=JWT_SECRET, **changes)
-        server = LiveServer(create_app(settings)).start()
-        platform = Platform(server, settings, httpx.Client(base_url=server.url, timeout=30))
+        files: dict[str, Path] = {}
+        verify: ssl.SSLContext | bool = True
+        if tls:
+            made = local_tls(tmp_path_factory.mktemp("tls"))
+            files = {"certfile": made.certfile, "keyfile": made.keyfile}
+            verify = ssl.create_default_context(cafile=made.ca_bundle)
+        server = LiveServer(create_app(settings), **files).start()
+        client = httpx.Client(base_url=server.url, timeout=30, verify=verify)
+        platform = Platform(server, settings, client)
         running.append(platform)
         return platform
 

@@ -26,6 +26,10 @@ def security_headers(p: Platform) -> bool:
     return headers.get("x-frame-options") == "DENY" and "content-security-policy" in headers
 
 
+def hsts(p: Platform) -> bool:
+    return "strict-transport-security" in p.client.get("/api/health").headers
+
+
 def rate_limit(p: Platform) -> bool:
     statuses = [
         p.client.post("/api/chat", json={"message": f"Test message {i}"}).status_code
@@ -274,6 +278,7 @@ def chat_text_is_not_a_template(p: Platform) -> bool:
 
 PROTECTIONS: dict[str, Callable[[Platform], bool]] = {
     "no-security-headers": security_headers,
+    "no-hsts": hsts,
     "no-rate-limit": rate_limit,
     "open-admin-endpoints": admin_endpoints_closed,
     "accept-unsigned-jwt": unsigned_jwt_refused,
@@ -303,6 +308,10 @@ PROTECTIONS: dict[str, Callable[[Platform], bool]] = {
 }
 
 
+# Protections a platform only has over https: proven on platforms serving TLS.
+OVER_TLS = frozenset({"no-hsts"})
+
+
 def test_every_fault_has_a_proof() -> None:
     # The session profile's own faults are proven in test_session_routes.py.
     assert set(PROTECTIONS) == FAULTS - SESSION_FAULTS
@@ -313,11 +322,23 @@ def test_fault_removes_its_protection(
     start_platform: StartPlatform, platform: Platform, fault: str
 ) -> None:
     protected = PROTECTIONS[fault]
-    # Given a clean platform (a fresh one where the probe uses up a rate limit), it holds.
-    clean = start_platform() if fault == "no-rate-limit" else platform
+    tls = fault in OVER_TLS
+    # Given a clean platform (a fresh one where the probe uses up a rate limit, or one serving
+    # https for an https-only protection), it holds.
+    clean = start_platform(tls=tls) if fault == "no-rate-limit" or tls else platform
     assert protected(clean), f"clean platform lacks the protection {fault} removes"
     # When the fault is switched on, it is gone.
-    assert not protected(start_platform(faults=frozenset({fault}))), f"{fault} changed nothing"
+    faulty = start_platform(tls=tls, faults=frozenset({fault}))
+    assert not protected(faulty), f"{fault} changed nothing"
+
+
+def test_hsts_is_sent_over_https_only(platform: Platform, start_platform: StartPlatform) -> None:
+    # Over http a browser ignores Strict-Transport-Security, and real platforms do not send it.
+    assert "strict-transport-security" not in platform.client.get("/api/health").headers
+    secure = start_platform(tls=True)
+    assert secure.url.startswith("https://127.0.0.1:")
+    header = secure.client.get("/api/health").headers["strict-transport-security"]
+    assert header == "max-age=63072000; includeSubDomains"
 
 
 def test_leaky_500s_shows_a_stack_trace(start_platform: StartPlatform) -> None:

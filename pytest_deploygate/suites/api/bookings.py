@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,8 @@ class BookingFactory:
     # Each booking with its creator's base URL and Authorization header: the creator's client
     # may be closed before cleanup runs.
     created: list[tuple[Booking, str, str | None]] = field(default_factory=list)
+    # The TLS context of the platform's clients (its [platform] ca_bundle), for cleanup.
+    verify: ssl.SSLContext | bool = True
     _random: random.Random = field(default_factory=random.Random)
     _count: int = 0
 
@@ -142,7 +145,7 @@ class BookingFactory:
     def cancel_all(self) -> list[str]:
         """Cancel what this factory created; the bookings that could not be cancelled."""
         left = []
-        with httpx.Client(timeout=10.0) as client:
+        with httpx.Client(timeout=10.0, verify=self.verify) as client:
             for booking, base_url, authorization in self.created:
                 path = self.contract.cancel_booking.url(booking_id=booking.id)
                 headers = {"Authorization": authorization} if authorization else {}

@@ -18,6 +18,7 @@ import pytest
 
 from pytest_deploygate.config.contract import ApiContract
 from pytest_deploygate.session.auth import shape
+from pytest_deploygate.session.http import platform_tls
 from pytest_deploygate.suites.api.bookings import BookingFactory, Slot
 from pytest_deploygate.suites.api.evidence import (
     error_problems,
@@ -140,7 +141,7 @@ def test_concurrent_bookings_of_one_slot_yield_exactly_one_201(
 
     def attempt(body: dict[str, Any]) -> tuple[int, str]:
         # One connection each (a real race), shaped like the platform's requests.
-        with shape(httpx.Client(timeout=30.0), platform) as client:
+        with shape(httpx.Client(timeout=30.0, verify=platform_tls(platform)), platform) as client:
             start.wait(timeout=30)
             response = client.post(url, json=body)
         bookings.remember(api, response, slot, body)

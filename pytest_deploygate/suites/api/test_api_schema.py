@@ -26,6 +26,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from pytest_deploygate import record_http
+from pytest_deploygate.config import Platform
 from pytest_deploygate.config.contract import ApiContract
 from pytest_deploygate.suites.api.bookings import BookingFactory
 from pytest_deploygate.suites.api.evidence import shown
@@ -49,7 +50,11 @@ def conformance_failures(
     examples: int,
     safe: bool,
     on_response: Any = None,
+    ca_bundle: str | None = None,
 ) -> list[str]:
+    # Schemathesis sends with requests, which takes a CA file, not an SSLContext; it only
+    # talks to the platform, so its [platform] ca_bundle alone is enough.
+    transport: dict[str, Any] = {"verify": ca_bundle} if ca_bundle else {}
     failures = []
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -71,7 +76,7 @@ def conformance_failures(
         @given(case=cases)
         def exercise(case: Any) -> None:
             started = time.perf_counter()
-            response = case.call(base_url=base_url, timeout=10)
+            response = case.call(base_url=base_url, timeout=10, **transport)
             # Schemathesis sends its own requests: record them as the instrumented client would,
             # so the operations it exercised count for api.endpoint_coverage and http.*.
             ms = (time.perf_counter() - started) * 1000
@@ -92,18 +97,22 @@ def conformance_failures(
 
 
 def test_read_operations_conform_to_the_openapi_document(
-    api: httpx.Client, booking_api: ApiContract
+    api: httpx.Client, booking_api: ApiContract, platform: Platform
 ) -> None:
     schema = openapi_schema(api, booking_api)
     failures = conformance_failures(
-        schema, str(api.base_url), booking_api.schema_examples, safe=True
+        schema,
+        str(api.base_url),
+        booking_api.schema_examples,
+        safe=True,
+        ca_bundle=platform.ca_bundle,
     )
     assert not failures, "\n\n".join(failures)
 
 
 @pytest.mark.destructive  # generated writes can create bookings (cancelled at teardown)
 def test_write_operations_conform_to_the_openapi_document(
-    api: httpx.Client, booking_api: ApiContract, bookings: BookingFactory
+    api: httpx.Client, booking_api: ApiContract, bookings: BookingFactory, platform: Platform
 ) -> None:
     schema = openapi_schema(api, booking_api)
     base_url = str(api.base_url)
@@ -114,6 +123,11 @@ def test_write_operations_conform_to_the_openapi_document(
             bookings.adopt(response.json(), base_url)
 
     failures = conformance_failures(
-        schema, base_url, booking_api.schema_examples, safe=False, on_response=keep_bookings
+        schema,
+        base_url,
+        booking_api.schema_examples,
+        safe=False,
+        on_response=keep_bookings,
+        ca_bundle=platform.ca_bundle,
     )
     assert not failures, "\n\n".join(failures)

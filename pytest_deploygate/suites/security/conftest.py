@@ -10,6 +10,7 @@ import pytest
 
 from pytest_deploygate.config.contract import SecurityContract
 from pytest_deploygate.session.auth import shape
+from pytest_deploygate.session.http import platform_tls
 from pytest_deploygate.suites.security.tokens import claims_of
 
 # The burst exhausts this client's budget on the rate-limited endpoint for a whole window, so
@@ -60,6 +61,7 @@ def bearer(base_url: str | None, deploy_env: Any) -> Iterator[Callable[[str], ht
             base_url=base_url or deploy_env.base_url,
             timeout=10.0,
             headers={"Authorization": f"Bearer {token}"},
+            verify=platform_tls(deploy_env.platform),
         )
         clients.append(shape(client, deploy_env.platform))
         return client

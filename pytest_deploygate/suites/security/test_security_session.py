@@ -20,6 +20,7 @@ import pytest
 from pytest_deploygate.config.contract import Endpoint
 from pytest_deploygate.mismatch import contract_mismatch
 from pytest_deploygate.session.auth import cookie, shape, sign_in
+from pytest_deploygate.session.http import platform_tls
 from pytest_deploygate.suites.api.evidence import shown
 
 PLANTED = "deploygate-planted-session-id"
@@ -44,7 +45,11 @@ def fresh(base_url: str | None, deploy_env: Any) -> Iterator[Any]:
     clients: list[httpx.Client] = []
 
     def make() -> httpx.Client:
-        client = httpx.Client(base_url=base_url or deploy_env.base_url or "", timeout=10.0)
+        client = httpx.Client(
+            base_url=base_url or deploy_env.base_url or "",
+            timeout=10.0,
+            verify=platform_tls(deploy_env.platform),
+        )
         clients.append(shape(client, deploy_env.platform))
         return client
 
