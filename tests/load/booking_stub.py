@@ -13,6 +13,8 @@ from typing import Any
 
 #: The bearer token the stub accepts for booking and cancelling (a customer's, on the platform).
 TOKEN = "stub-customer-token"
+#: DEPLOYGATE_LOAD_AUTH of a customer signed in with that token (what the harness hands Locust).
+AUTH = json.dumps({"headers": {"Authorization": f"Bearer {TOKEN}"}})
 
 
 class BookingStub(ThreadingHTTPServer):
