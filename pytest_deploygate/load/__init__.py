@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from pytest_deploygate.load.config import Endpoints, LoadConfigError, LoadRun, LoadSettings
+from pytest_deploygate.load.config import (
+    BookingShape,
+    Endpoints,
+    LoadConfigError,
+    LoadRun,
+    LoadSettings,
+)
 from pytest_deploygate.load.results import LoadResult, resolution_ms
 from pytest_deploygate.load.runner import Artifacts, LoadRunError, run_locust
 from pytest_deploygate.load.stress import StressResult, StressStep, StressThresholds, run_stress
 
 __all__ = [
     "Artifacts",
+    "BookingShape",
     "Endpoints",
     "LoadConfigError",
     "LoadResult",

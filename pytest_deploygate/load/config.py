@@ -19,6 +19,9 @@ BOOKING_LOCUSTFILE = Path(__file__).with_name("locustfiles") / "booking.py"
 STARTUP_GRACE_S = 30.0
 #: Seconds a master waits for the workers of other machines before giving up.
 WORKER_WAIT_S = 60
+#: The environment variable that hands the signed-in customer's headers and cookies to Locust
+#: (JSON, see ``LoadAuth``): never a command-line argument, which a process list would show.
+AUTH_VARIABLE = "DEPLOYGATE_LOAD_AUTH"
 
 
 class LoadConfigError(ValueError):
@@ -33,6 +36,20 @@ class Endpoints:
     availability: str = "/api/availability/{serviceId}/{date}"
     bookings: str = "/api/bookings"
     cancel: str = "/api/bookings/{id}/cancel"
+
+
+@dataclass(frozen=True)
+class BookingShape:
+    """How the platform wants a booking sent (``[platform.requests]``, ``[platform.auth]``):
+    the body encoding ("json" or "form"), its names for the seed's flat field names
+    (``customerDetails.email`` = ``email``), and where the CSRF token comes from and goes.
+    Nothing secret: it travels as ``--dg-*`` arguments, which a master forwards to workers."""
+
+    body: str = "json"
+    fields: Mapping[str, str] = field(default_factory=dict)
+    csrf_cookie: str = ""
+    csrf_header: str = ""
+    csrf_field: str = ""
 
 
 @dataclass(frozen=True)
@@ -197,6 +214,7 @@ class LoadRun:
     destructive: bool = False
     run_id: str = "local"
     endpoints: Endpoints = field(default_factory=Endpoints)
+    shape: BookingShape = field(default_factory=BookingShape)
     processes: int = 0
     workers: int = 0
     master_port: int = 5557

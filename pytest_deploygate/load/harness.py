@@ -3,19 +3,34 @@
 It fixes the target to the environment's base_url, refuses a sensitive environment without
 ``--allow-destructive --allow-load``, names the artifacts, records the gate metrics and collects
 the pytest-html extras (Locust's report link, the stress table and chart).
+
+Booking and cancelling under load need the signed-in customer: its headers and cookies
+(``LoadAuth``) go to Locust as JSON in ``DEPLOYGATE_LOAD_AUTH``, never on the command line; the
+booking's shape (body encoding, field names, CSRF names: ``BookingShape``) goes as ``--dg-*``
+arguments. Without a customer the mix is read-only, and the report section says why.
 """
 
 from __future__ import annotations
 
+import glob
+import json
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from http.cookiejar import Cookie
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pytest_deploygate.load.config import Endpoints, LoadSettings, load_run
+from pytest_deploygate.load.config import (
+    AUTH_VARIABLE,
+    BookingShape,
+    Endpoints,
+    LoadSettings,
+    load_run,
+)
 from pytest_deploygate.load.progress import describe, history_path, latest
 from pytest_deploygate.load.results import LoadResult
 from pytest_deploygate.load.runner import Artifacts, run_locust
@@ -51,6 +66,70 @@ def endpoints_of(api: Any) -> Endpoints:
     )
 
 
+def booking_shape_of(platform: Any) -> BookingShape:
+    """The booking's shape from ``[platform.requests]`` (body, fields) and ``[platform.auth]``
+    (CSRF cookie, header and form field), as ``session.auth.shape`` sends it."""
+    auth = platform.auth
+    return BookingShape(
+        body=platform.requests.body,
+        fields=dict(platform.requests.fields),
+        csrf_cookie=auth.csrf_cookie,
+        csrf_header=auth.csrf_header,
+        csrf_field=auth.csrf_field,
+    )
+
+
+@dataclass(frozen=True)
+class LoadAuth:
+    """What the locustfile sends on booking and cancel: the signed-in customer's headers and
+    cookies (secrets), and the platform's extra headers of each (``[platform.requests]
+    headers``).
+
+    JSON in ``DEPLOYGATE_LOAD_AUTH``: ``{"headers": {name: value}, "cookies": [[name, value]],
+    "extra_headers": {"bookings": {...}, "cancel": {...}}}``; a worker on another machine needs
+    the same value (a bearer token alone: ``{"headers": {"Authorization": "Bearer <token>"}}``).
+    """
+
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    cookies: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    extra_headers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        headers: Mapping[str, str],
+        cookies: Sequence[Cookie],
+        platform: Any,
+        endpoints: Endpoints,
+    ) -> LoadAuth:
+        """From a ``session.auth.SignedIn``'s headers and cookies, for ``platform``."""
+        extra = platform.requests.headers_for
+        return cls(
+            headers=dict(headers),
+            cookies=tuple((c.name, c.value or "") for c in cookies),
+            extra_headers={
+                "bookings": extra("POST", endpoints.bookings),
+                "cancel": extra("POST", endpoints.cancel),
+            },
+        )
+
+    @property
+    def secrets(self) -> list[str]:
+        """Every header and cookie value, and a bearer token on its own."""
+        found = [*self.headers.values(), *(value for _, value in self.cookies)]
+        found += [v.partition(" ")[2] for v in self.headers.values() if v.startswith("Bearer ")]
+        return [v for v in found if v]
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "headers": dict(self.headers),
+                "cookies": [list(pair) for pair in self.cookies],
+                "extra_headers": {k: dict(v) for k, v in self.extra_headers.items()},
+            }
+        )
+
+
 class LoadHarness:
     """Runs bounded Locust load and stress tests for one pytest item."""
 
@@ -62,8 +141,10 @@ class LoadHarness:
         run_id: str,
         reports_dir: Path,
         endpoints: Endpoints,
-        token: str | None = None,
+        auth: LoadAuth | None = None,
         mask: Callable[[str], str] | None = None,
+        shape: BookingShape | None = None,
+        read_only: str = "",
     ) -> None:
         self.item = item
         self.settings = settings
@@ -71,8 +152,13 @@ class LoadHarness:
         self.run_id = run_id
         self.reports_dir = reports_dir
         self.endpoints = endpoints
-        self.token = token
+        self.auth = auth
         self.mask = mask
+        self.shape = shape if shape is not None else BookingShape()
+        # Why visitors cannot book (no auth), said in the report section; "" when they can.
+        self.read_only = read_only or (
+            "" if auth is not None else "no signed-in customer was handed to the load test"
+        )
         slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", item.nodeid).strip("-")
         # One folder per run, so an older (rotated) HTML report still links to its own runs.
         self.directory = reports_dir / "load" / run_id / slug
@@ -88,7 +174,7 @@ class LoadHarness:
         """One load run (10x normal users unless told); records ``load.*`` metrics."""
         result = self._run("load", users, duration, ramp_up, think_time, destructive, "load")
         _record(result.metrics())
-        self.item.add_report_section("call", "load", result.summary())
+        self.item.add_report_section("call", "load", result.summary() + self._mix(destructive))
         self._link(result, f"Locust report ({result.users} users)")
         return result
 
@@ -127,12 +213,20 @@ class LoadHarness:
         stress = run_stress(plan, thresholds, step)
         # Steps are not recorded as load.* metrics: the breaking step breaches them by design.
         _record(stress.metrics())
-        self.item.add_report_section("call", "stress", _text_table(stress))
+        self.item.add_report_section("call", "stress", _text_table(stress) + self._mix(destructive))
         extras = self.item.stash.setdefault(EXTRAS_KEY, [])
         extras.append(_extra("html", render_table(stress) + render_chart(stress)))
         for done in stress.steps:
             self._link(done.result, f"Locust report (stress, {done.users} users)")
         return stress
+
+    def _mix(self, destructive: bool) -> str:
+        """One line when visitors only browsed, saying why (never a silent degradation)."""
+        if not destructive:
+            return "\nread-only mix: the test passed destructive=False (no booking or cancelling)"
+        if self.read_only:
+            return f"\nread-only mix: no booking or cancelling ({self.read_only})"
+        return ""
 
     def _run(
         self,
@@ -147,7 +241,8 @@ class LoadHarness:
         overrides: dict[str, Any] = {
             "run_id": self.run_id,
             "endpoints": self.endpoints,
-            "destructive": destructive and self.token is not None,
+            "shape": self.shape,
+            "destructive": destructive and self.auth is not None,
         }
         if duration is not None:
             overrides["duration"] = duration
@@ -157,8 +252,9 @@ class LoadHarness:
             overrides["think_time"] = think_time
         run = load_run(self.settings, self.host, users=users, **overrides)
         environ = dict(os.environ)
-        if run.destructive and self.token:
-            environ["DEPLOYGATE_LOAD_TOKEN"] = self.token
+        environ.pop(AUTH_VARIABLE, None)  # only this session's customer, never an inherited one
+        if run.destructive and self.auth is not None:
+            environ[AUTH_VARIABLE] = self.auth.to_json()
         artifacts = Artifacts(self.directory, name)
         progress = for_pytest(self.item.config)
         history = history_path(artifacts.csv_prefix)
@@ -184,10 +280,12 @@ class LoadHarness:
         return result
 
     def _mask_files(self, artifacts: Artifacts) -> None:
-        """Scrub secrets (an interpolated base_url, say) from Locust's report and logs."""
+        """Scrub secrets (an interpolated base_url, a customer's cookie, say) from everything
+        Locust wrote for this run: report, logs, CSV and JSON statistics."""
         if self.mask is None:
             return
-        for path in (artifacts.html, artifacts.log, artifacts.output):
+        pattern = f"{glob.escape(artifacts.name)}[._]*"
+        for path in sorted(artifacts.directory.glob(pattern)):
             if path.is_file():
                 text = path.read_text(encoding="utf-8", errors="replace")
                 masked = self.mask(text)

@@ -16,7 +16,13 @@ import pytest
 from pytest_deploygate.config import Environment
 from pytest_deploygate.config.locate import reports_location
 from pytest_deploygate.load.config import LoadConfigError, LoadSettings
-from pytest_deploygate.load.harness import EXTRAS_KEY, LoadHarness, endpoints_of
+from pytest_deploygate.load.harness import (
+    EXTRAS_KEY,
+    LoadAuth,
+    LoadHarness,
+    booking_shape_of,
+    endpoints_of,
+)
 from pytest_deploygate.load.results import LoadResult
 from pytest_deploygate.load.stress import StressResult
 from pytest_deploygate.session.state import ENVIRONMENT_KEY, MASKER_KEY, SESSION_KEY
@@ -132,21 +138,32 @@ def _harness(request: pytest.FixtureRequest) -> LoadHarness:
     host = request.getfixturevalue("base_url") or env.base_url
     if not host:
         pytest.skip(f"environment {env.name} has no base_url to put load on")
-    token = None
-    if "customer" in env.credentials and env.platform.auth.mode == "json":
-        # Booking and cancelling need the owner's token; the core's login caches and masks it.
-        # (The locustfile speaks bearer tokens only; other platforms get the read-only mix.)
-        client = request.getfixturevalue("customer_api")
-        token = str(client.headers.get("Authorization", "")).removeprefix("Bearer ") or None
+    endpoints = endpoints_of(env.platform.api)
+    masker = config.stash.get(MASKER_KEY, None)
+    auth, read_only = None, ""
+    if env.platform.auth.mode == "none":
+        read_only = "[platform.auth] mode = 'none': the platform has no sign-in"
+    elif "customer" not in env.credentials:
+        read_only = f"environment {env.name} has no credentials.customer"
+    else:
+        # Booking and cancelling need the owner's sign-in (a bearer token, a session cookie and
+        # its CSRF token, an API key): the core's login caches and masks it; Locust gets all of it.
+        request.getfixturevalue("customer_api")
+        signed = session.signed_in["customer"]
+        auth = LoadAuth.of(signed.headers, signed.cookies, env.platform, endpoints)
+        if masker is not None:
+            masker.add(*auth.secrets)
     return LoadHarness(
         item=request.node,
         settings=request.getfixturevalue("load_settings"),
         host=str(host),
         run_id=session.run_id,
         reports_dir=reports_dir(config),
-        endpoints=endpoints_of(env.platform.api),
-        token=token,
-        mask=config.stash.get(MASKER_KEY, None),
+        endpoints=endpoints,
+        auth=auth,
+        mask=masker,
+        shape=booking_shape_of(env.platform),
+        read_only=read_only,
     )
 
 

@@ -8,6 +8,7 @@ including ``--processes`` workers, is terminated, then killed, then waited for.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -98,6 +99,11 @@ def locust_command(run: LoadRun, artifacts: Artifacts) -> list[str]:
         "--dg-availability-path": run.endpoints.availability,
         "--dg-bookings-path": run.endpoints.bookings,
         "--dg-cancel-path": run.endpoints.cancel,
+        "--dg-body": run.shape.body,
+        "--dg-fields": json.dumps(dict(run.shape.fields)),
+        "--dg-csrf-cookie": run.shape.csrf_cookie,
+        "--dg-csrf-header": run.shape.csrf_header,
+        "--dg-csrf-field": run.shape.csrf_field,
         "--dg-think-min": f"{run.think_time[0]:g}",
         "--dg-think-max": f"{run.think_time[1]:g}",
         "--dg-run-id": run.run_id,

@@ -13,6 +13,8 @@ from typing import Any
 
 #: The bearer token the stub accepts for booking and cancelling (a customer's, on the platform).
 TOKEN = "stub-customer-token"
+#: DEPLOYGATE_LOAD_AUTH of a customer signed in with that token (what the harness hands Locust).
+AUTH = json.dumps({"headers": {"Authorization": f"Bearer {TOKEN}"}})
 
 
 class BookingStub(ThreadingHTTPServer):
@@ -22,7 +24,8 @@ class BookingStub(ThreadingHTTPServer):
     flight, so latency grows with the number of users (a platform with a breaking point);
     ``fail_bookings`` answers bookings with 500; ``max_in_flight`` answers 503 to a request that
     arrives while that many are already in flight (a capacity: it breaks by concurrency, not by
-    how fast this machine happens to be).
+    how fast this machine happens to be). Booking and cancelling take the bearer ``TOKEN`` or the
+    same value as an API key (``X-API-Key``); ``created`` counts the bookings made.
     """
 
     daemon_threads = True
@@ -36,6 +39,7 @@ class BookingStub(ThreadingHTTPServer):
         self.max_in_flight = 0  # 0: no capacity limit
         self.in_flight = 0
         self.bookings: dict[int, str] = {}
+        self.created = 0
         self.ids = itertools.count(1)
         self.lock = threading.Lock()
 
@@ -75,6 +79,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _signed_in(self) -> bool:
+        bearer = self.headers.get("Authorization") == f"Bearer {TOKEN}"
+        return bearer or self.headers.get("X-API-Key") == TOKEN
+
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         if self.server.pause():
             self._send(503, {"error": "over capacity"})
@@ -93,7 +101,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif self.path == "/api/auth/login":
             self._send(200, {"accessToken": TOKEN, "tokenType": "Bearer"})
         elif self.path == "/api/bookings":
-            if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+            if not self._signed_in():
                 self._send(401, {"error": "authentication required"})
                 return
             if self.server.fail_bookings:
@@ -101,10 +109,11 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             with self.server.lock:
                 booking_id = next(self.server.ids)
+                self.server.created += 1
                 self.server.bookings[booking_id] = body["customerDetails"]["email"]
             self._send(201, {"id": booking_id, "reference": f"BK{booking_id:06d}"})
         elif match := re.fullmatch(r"/api/bookings/(\d+)/cancel", self.path):
-            if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+            if not self._signed_in():
                 self._send(401, {"error": "authentication required"})
                 return
             with self.server.lock:

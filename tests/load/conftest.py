@@ -23,6 +23,7 @@ def booking_stub() -> Iterator[BookingStub]:
 def stub(booking_stub: BookingStub) -> Iterator[BookingStub]:
     """The shared stub, with no bookings left by another test and its knobs reset after each."""
     booking_stub.bookings.clear()
+    booking_stub.created = 0
     yield booking_stub
     booking_stub.delay_s = 0.0
     booking_stub.delay_per_request_s = 0.0

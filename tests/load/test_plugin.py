@@ -29,6 +29,16 @@ load = {{ normal_users = 1, peak_users = 2 }}
 base_url = "${{DG_TEST_STUB_URL}}"
 load = {{ normal_users = 1, peak_users = 2 }}
 
+[environments.stub-key]  # a static API key as the customer's sign-in
+base_url = "{url}"
+credentials.customer = {{ username = "customer", password = "stub-customer-token" }}
+platform.auth = {{ mode = "api_key" }}
+
+[environments.stub-open]  # a platform without sign-in
+base_url = "{url}"
+credentials.customer = {{ username = "customer@test.com", password = "pw" }}
+platform.auth = {{ mode = "none" }}
+
 [environments.production]
 sensitive = true
 base_url = "{url}"
@@ -148,3 +158,36 @@ def test_a_bad_load_option_is_one_usage_error(project: pytest.Pytester) -> None:
     result = inner_session.run_sub(project, "--env=stub", "--load-users", "0")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--load-users must be at least 1, got 0*"])
+
+
+BOOK_AND_CANCEL = """
+import pytest
+
+@pytest.mark.load
+def test_book(load_test):
+    result = load_test(users=2, duration=2, ramp_up=0, think_time=(0, 0.05))
+    print(sorted(e.name for e in result.endpoints))
+"""
+
+
+@pytest.mark.parametrize(
+    ("env", "books"),
+    [("stub", True), ("stub-key", True), ("stub-open", False)],
+)
+def test_the_mix_books_with_the_platforms_sign_in_or_says_it_is_read_only(
+    project: pytest.Pytester, stub: BookingStub, env: str, books: bool
+) -> None:
+    project.makepyfile(test_book=BOOK_AND_CANCEL)
+    result = inner_session.run_sub(project, *QUICK, f"--env={env}", "test_book.py", "-rA", "-s")
+    result.assert_outcomes(passed=1)
+    assert stub.bookings == {}, "the load test left bookings behind"
+    if books:
+        result.stdout.fnmatch_lines(["*'POST bookings', 'POST cancel'*"])
+        assert stub.created > 0
+        assert "read-only mix" not in result.stdout.str()
+    else:
+        assert stub.created == 0
+        result.stdout.fnmatch_lines(
+            ["read-only mix: no booking or cancelling ([[]platform.auth[]] mode = 'none': the "
+             "platform has no sign-in)"]
+        )  # fmt: skip

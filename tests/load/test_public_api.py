@@ -9,9 +9,9 @@ import pytest_deploygate.load
 
 def test_public_names() -> None:
     assert sorted(pytest_deploygate.load.__all__) == [
-        "Artifacts", "Endpoints", "LoadConfigError", "LoadResult", "LoadRun", "LoadRunError",
-        "LoadSettings", "StressResult", "StressStep", "StressThresholds", "resolution_ms",
-        "run_locust", "run_stress",
+        "Artifacts", "BookingShape", "Endpoints", "LoadConfigError", "LoadResult", "LoadRun",
+        "LoadRunError", "LoadSettings", "StressResult", "StressStep", "StressThresholds",
+        "resolution_ms", "run_locust", "run_stress",
     ]  # fmt: skip
 
 

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from booking_stub import TOKEN, BookingStub
+from booking_stub import AUTH, BookingStub
 
 from pytest_deploygate.load.config import BOOKING_LOCUSTFILE, LoadRun
 from pytest_deploygate.load.runner import (
@@ -24,9 +24,9 @@ from pytest_deploygate.load.runner import (
 QUICK = {"users": 4, "duration": 2, "ramp_up": 0, "think_time": (0.05, 0.1), "stop_timeout": 1}
 
 
-def _run(stub: BookingStub, tmp_path: Path, token: str | None = TOKEN, **changes: object):
+def _run(stub: BookingStub, tmp_path: Path, auth: str | None = AUTH, **changes: object):
     run = LoadRun(host=stub.url, destructive=True, run_id="t1", **{**QUICK, **changes})  # type: ignore[arg-type]
-    environ = dict(os.environ, DEPLOYGATE_LOAD_TOKEN=token) if token else dict(os.environ)
+    environ = dict(os.environ, DEPLOYGATE_LOAD_AUTH=auth) if auth else dict(os.environ)
     return run_locust(run, Artifacts(tmp_path, "run"), environ)
 
 
@@ -48,8 +48,8 @@ def test_a_run_measures_every_task_and_cancels_what_it_booked(
     assert result.html_report == tmp_path / "run.html"
 
 
-def test_without_a_customer_token_nothing_is_booked(stub: BookingStub, tmp_path: Path) -> None:
-    result = _run(stub, tmp_path, token=None)
+def test_without_a_signed_in_customer_nothing_is_booked(stub: BookingStub, tmp_path: Path) -> None:
+    result = _run(stub, tmp_path, auth=None)
     assert result.requests > 0
     assert {e.name for e in result.endpoints} == {"GET services", "GET availability"}
 
@@ -130,7 +130,7 @@ def test_a_master_run_takes_its_load_from_a_worker_started_elsewhere(
     worker = subprocess.Popen(
         [*locust_executable(), "-f", str(BOOKING_LOCUSTFILE), "--worker",
          "--master-host", "127.0.0.1", "--master-port", str(port)],
-        env=dict(os.environ, DEPLOYGATE_LOAD_TOKEN=TOKEN),
+        env=dict(os.environ, DEPLOYGATE_LOAD_AUTH=AUTH),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:

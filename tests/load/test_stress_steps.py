@@ -6,7 +6,7 @@ import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from booking_stub import TOKEN, BookingStub
+from booking_stub import AUTH, BookingStub
 
 from pytest_deploygate.load.config import LoadRun
 from pytest_deploygate.load.results import LoadResult
@@ -80,7 +80,7 @@ def test_a_real_stepped_stress_finds_where_the_platform_gives_way(
     # per request in flight, that twelve users overlap)
     stub.delay_per_request_s = 0.02
     stub.max_in_flight = 3
-    environ = dict(os.environ, DEPLOYGATE_LOAD_TOKEN=TOKEN)
+    environ = dict(os.environ, DEPLOYGATE_LOAD_AUTH=AUTH)
 
     def step(users: int) -> LoadResult:
         run = LoadRun(host=stub.url, users=users, duration=2, think_time=(0.0, 0.05))

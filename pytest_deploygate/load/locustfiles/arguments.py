@@ -25,6 +25,12 @@ def add_arguments(parser: Any) -> None:
     group.add_argument("--dg-availability-path", default="/api/availability/{serviceId}/{date}")
     group.add_argument("--dg-bookings-path", default="/api/bookings")
     group.add_argument("--dg-cancel-path", default="/api/bookings/{id}/cancel")
+    # The booking's shape ([platform.requests], [platform.auth]); the secrets are elsewhere.
+    group.add_argument("--dg-body", choices=("json", "form"), default="json")
+    group.add_argument("--dg-fields", default="{}")  # JSON: the seed's flat name -> the platform's
+    group.add_argument("--dg-csrf-cookie", default="")
+    group.add_argument("--dg-csrf-header", default="")
+    group.add_argument("--dg-csrf-field", default="")
     group.add_argument("--dg-think-min", type=float, default=1.0)
     group.add_argument("--dg-think-max", type=float, default=3.0)
     group.add_argument("--dg-destructive", action="store_true", default=False)

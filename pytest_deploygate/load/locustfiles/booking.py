@@ -3,21 +3,29 @@
 Run by pytest-deploygate in a subprocess (never imported into pytest: Locust monkey-patches the
 process with gevent). The ``--dg-*`` options are Locust custom arguments, so a master forwards them
 to its workers, including workers on other machines (``locust -f booking.py --worker``).
-Booking and cancelling only happen with ``--dg-destructive`` and a customer's bearer token in
-``DEPLOYGATE_LOAD_TOKEN`` (an environment variable, so it never shows in a process list); the
-platform lets only the owner cancel, and every booking made is cancelled.
+
+Booking and cancelling only happen with ``--dg-destructive`` and a signed-in customer in
+``DEPLOYGATE_LOAD_AUTH`` (an environment variable, so it never shows in a process list): JSON
+``{"headers": {...}, "cookies": [[name, value], ...], "extra_headers": {"bookings": {...},
+"cancel": {...}}}``. Both requests carry those headers and cookies, and the CSRF token (the
+``--dg-csrf-cookie`` cookie's value) in ``--dg-csrf-header``, or in ``--dg-csrf-field`` of a form
+body. The booking body is the seed's, renamed by ``--dg-fields`` and sent as ``--dg-body`` (JSON
+or a form). The platform lets only the owner cancel, and every booking made is cancelled.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import random
+import urllib.parse
 from typing import Any
 
 from locust import FastHttpUser, task
 
 import pytest_deploygate.load.locustfiles.arguments  # noqa: F401 - registers the --dg-* arguments
+from pytest_deploygate.load.config import AUTH_VARIABLE
 
 
 def _items(body: Any, key: str) -> list[Any]:
@@ -36,6 +44,50 @@ def _slot_time(slot: Any) -> str | None:
     return None
 
 
+def _unflatten(flat: dict[str, Any]) -> dict[str, Any]:
+    """``{"customerDetails.name": x}`` as ``{"customerDetails": {"name": x}}``."""
+    body: dict[str, Any] = {}
+    for key, value in flat.items():
+        *parents, name = key.split(".")
+        table = body
+        for parent in parents:
+            table = table.setdefault(parent, {})
+        table[name] = value
+    return body
+
+
+class SignedIn:
+    """The customer of ``DEPLOYGATE_LOAD_AUTH`` as the booking and cancel requests send it."""
+
+    def __init__(self, text: str, options: Any) -> None:
+        given = json.loads(text) if text.strip() else {}
+        headers = {str(k): str(v) for k, v in (given.get("headers") or {}).items()}
+        cookies = {str(name): str(value) for name, value in given.get("cookies") or []}
+        self.present = bool(headers or cookies)
+        if cookies:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
+        self.csrf = cookies.get(options.dg_csrf_cookie, "") if options.dg_csrf_cookie else ""
+        if self.csrf and options.dg_csrf_header:
+            headers[options.dg_csrf_header] = self.csrf
+        extra = given.get("extra_headers") or {}
+        self.headers = {
+            name: {**(extra.get(name) or {}), **headers} for name in ("bookings", "cancel")
+        }
+
+    def booking(self, flat: dict[str, Any], options: Any) -> tuple[dict[str, str], str]:
+        """The headers and body of a booking of ``flat`` (the seed's flat field names)."""
+        fields = json.loads(options.dg_fields or "{}")
+        renamed = {fields.get(key, key): value for key, value in flat.items()}
+        headers = {"Accept": "application/json", **self.headers["bookings"]}
+        if options.dg_body == "form":
+            if self.csrf and options.dg_csrf_field:
+                renamed.setdefault(options.dg_csrf_field, self.csrf)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            return headers, urllib.parse.urlencode(renamed)
+        headers["Content-Type"] = "application/json"
+        return headers, json.dumps(_unflatten(renamed))
+
+
 class BookingVisitor(FastHttpUser):
     """A visitor of the booking site; think time between actions, like the seed's 2-5 s."""
 
@@ -45,8 +97,7 @@ class BookingVisitor(FastHttpUser):
 
     def on_start(self) -> None:
         self.service_ids: list[Any] = []
-        token = os.environ.get("DEPLOYGATE_LOAD_TOKEN", "")
-        self.auth = {"Authorization": f"Bearer {token}"} if token else {}
+        self.customer = SignedIn(os.environ.get(AUTH_VARIABLE, ""), self._options)
 
     @property
     def _options(self) -> Any:
@@ -92,7 +143,7 @@ class BookingVisitor(FastHttpUser):
 
     @task(1)
     def book_and_cancel(self) -> None:
-        if not (self._options.dg_destructive and self.auth):
+        if not (self._options.dg_destructive and self.customer.present):
             return
         if not self.service_ids:
             self._fetch_services()
@@ -104,21 +155,25 @@ class BookingVisitor(FastHttpUser):
         if not times:
             return
         tag = f"deploygate-{self._options.dg_run_id}"
-        payload = {
-            "serviceId": service_id,
-            "scheduledDate": date,
-            "scheduledTime": random.choice(times),
-            "customerDetails": {
-                "name": "Load Test Visitor",
-                "email": f"{tag}-{random.randrange(10**9)}@example.test",
-                "phone": "+15555550100",
+        headers, body = self.customer.booking(
+            {
+                "serviceId": service_id,
+                "scheduledDate": date,
+                "scheduledTime": random.choice(times),
+                "customerDetails.name": "Load Test Visitor",
+                "customerDetails.email": f"{tag}-{random.randrange(10**9)}@example.test",
+                "customerDetails.phone": "+15555550100",
+                "notes": tag,
             },
-            "notes": tag,
-        }
+            self._options,
+        )
+        # No redirects: a platform that sends an unsigned visitor to its login page must show
+        # as a failed booking, not as the login page's 200.
         with self.client.post(
             self._options.dg_bookings_path,
-            json=payload,
-            headers=self.auth,
+            data=body,
+            headers=headers,
+            allow_redirects=False,
             name="POST bookings",
             catch_response=True,
         ) as response:
@@ -132,7 +187,11 @@ class BookingVisitor(FastHttpUser):
             booking = response.json()
         path = self._options.dg_cancel_path.format(id=booking["id"])
         with self.client.post(
-            path, headers=self.auth, name="POST cancel", catch_response=True
+            path,
+            headers=self.customer.headers["cancel"],
+            allow_redirects=False,
+            name="POST cancel",
+            catch_response=True,
         ) as response:
             if response.status_code not in (200, 204):
                 response.failure(f"cancel answered {response.status_code}")
