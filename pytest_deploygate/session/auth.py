@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
+from pytest_deploygate.bodies import flatten, unflatten
 from pytest_deploygate.config import Environment, Platform
 from pytest_deploygate.config.shape import UNSAFE_METHODS
 from pytest_deploygate.mismatch import contract_mismatch
@@ -91,7 +92,7 @@ def _reshape_body(request: httpx.Request, platform: Platform, csrf: str | None) 
         return  # deliberately malformed JSON (the input-validation checks) goes as it is
     if not isinstance(body, dict):
         return
-    flat = {shape_.fields.get(k, k): v for k, v in _flatten(body).items()}
+    flat = {shape_.fields.get(k, k): v for k, v in flatten(body).items()}
     if shape_.body == "form":
         field_name = platform.auth.csrf_field
         if csrf and field_name:
@@ -101,33 +102,12 @@ def _reshape_body(request: httpx.Request, platform: Platform, csrf: str | None) 
         ).encode()
         kind = "application/x-www-form-urlencoded"
     else:
-        data = json.dumps(_unflatten(flat)).encode()
+        data = json.dumps(unflatten(flat)).encode()
         kind = "application/json"
     request.headers["Content-Type"] = kind
     request.headers["Content-Length"] = str(len(data))
     request.stream = httpx.ByteStream(data)
     request._content = data  # what request.content reads (httpx has no public setter)
-
-
-def _flatten(body: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in body.items():
-        if isinstance(value, Mapping):
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
-
-
-def _unflatten(flat: Mapping[str, Any]) -> dict[str, Any]:
-    body: dict[str, Any] = {}
-    for key, value in flat.items():
-        *parents, name = key.split(".")
-        table = body
-        for parent in parents:
-            table = table.setdefault(parent, {})
-        table[name] = value
-    return body
 
 
 def sign_in(client: httpx.Client, env: Environment, role: str) -> SignedIn:

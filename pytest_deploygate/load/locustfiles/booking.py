@@ -25,6 +25,7 @@ from typing import Any
 from locust import FastHttpUser, task
 
 import pytest_deploygate.load.locustfiles.arguments  # noqa: F401 - registers the --dg-* arguments
+from pytest_deploygate.bodies import unflatten
 from pytest_deploygate.load.config import AUTH_VARIABLE
 
 
@@ -42,18 +43,6 @@ def _slot_time(slot: Any) -> str | None:
         value = slot.get("time") or slot.get("start")
         return str(value) if value else None
     return None
-
-
-def _unflatten(flat: dict[str, Any]) -> dict[str, Any]:
-    """``{"customerDetails.name": x}`` as ``{"customerDetails": {"name": x}}``."""
-    body: dict[str, Any] = {}
-    for key, value in flat.items():
-        *parents, name = key.split(".")
-        table = body
-        for parent in parents:
-            table = table.setdefault(parent, {})
-        table[name] = value
-    return body
 
 
 class SignedIn:
@@ -85,7 +74,7 @@ class SignedIn:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             return headers, urllib.parse.urlencode(renamed)
         headers["Content-Type"] = "application/json"
-        return headers, json.dumps(_unflatten(renamed))
+        return headers, json.dumps(unflatten(renamed))
 
 
 class BookingVisitor(FastHttpUser):
