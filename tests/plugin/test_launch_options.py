@@ -21,19 +21,31 @@ def test_the_loader_knows_the_platforms_profiles() -> None:
     assert LAUNCH_PROFILES == PROFILES
 
 
-def test_an_unknown_profile_is_one_error_naming_the_key(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("environment", "message"),
+    [
+        (
+            'launch = "reference"\nlaunch_options = { profile = "rest" }\n',
+            "launch_options.profile = 'rest' is not known; use one of: seed, session",
+        ),
+        (
+            'base_url = "https://x.example"\nlaunch_options = { tls = true }\n',
+            'launch_options.tls = true needs launch = "reference" (a platform at base_url has its '
+            "own certificate: name its CA with ca_bundle)",
+        ),
+    ],
+    ids=["unknown profile", "tls without launch"],
+)
+def test_a_bad_launch_option_is_one_error_naming_the_key(
+    tmp_path: Path, environment: str, message: str
+) -> None:
     path = tmp_path / "environments.toml"
-    path.write_text(
-        '[environments.x]\nlaunch = "reference"\nlaunch_options = { profile = "rest" }\n'
-    )
+    path.write_text(f"[environments.x]\n{environment}")
 
     with pytest.raises(DeployGateConfigError) as error:
         load_environment(path, "x", {})
 
-    assert str(error.value) == (
-        "environments.toml: [environments.x] launch_options.profile = 'rest' is not known; "
-        "use one of: seed, session"
-    )
+    assert str(error.value) == f"environments.toml: [environments.x] {message}"
 
 
 def test_the_profile_reaches_the_environment_and_the_platform_settings() -> None:
@@ -59,45 +71,27 @@ def test_the_example_and_the_repository_environment_agree() -> None:
     assert example.launch_profile == repository.launch_profile
 
 
-def test_deploygate_health_boots_the_session_shape_and_expects_no_absent_service(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "env",
+    [
+        "local-session",  # payments, sms and e-mail are declared absent: none "not configured"
+        "local-tls",  # over https, trusting the throwaway CA the launch made
+    ],
+)
+def test_deploygate_health_boots_the_launched_shape(
+    env: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("REFERENCE_APP_FAULTS", raising=False)
     path = str(REPO / "environments.toml")
 
-    code = main(["health", "--env", "local-session", "--environments-file", path])
+    code = main(["health", "--env", env, "--environments-file", path])
 
     out = capsys.readouterr().out
     assert code == 0, out
-    assert out.splitlines()[0] == "deploygate health: local-session is healthy"
-    assert "not configured" not in out  # payments, sms and e-mail are declared absent
+    assert out.splitlines()[0] == f"deploygate health: {env} is healthy"
+    assert "not configured" not in out
 
 
-def test_tls_reaches_the_environment_and_needs_a_launch(tmp_path: Path) -> None:
+def test_tls_reaches_the_environment() -> None:
     assert load_environment(REPO / "environments.toml", "local-tls", {}).launch_tls is True
     assert load_environment(REPO / "environments.toml", "local", {}).launch_tls is False
-    path = tmp_path / "environments.toml"
-    path.write_text(
-        '[environments.x]\nbase_url = "https://x.example"\nlaunch_options = { tls = true }\n'
-    )
-
-    with pytest.raises(DeployGateConfigError) as error:
-        load_environment(path, "x", {})
-
-    assert str(error.value) == (
-        'environments.toml: [environments.x] launch_options.tls = true needs launch = "reference" '
-        "(a platform at base_url has its own certificate: name its CA with ca_bundle)"
-    )
-
-
-def test_deploygate_health_boots_the_platform_over_tls_and_trusts_its_ca(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("REFERENCE_APP_FAULTS", raising=False)
-    path = str(REPO / "environments.toml")
-
-    code = main(["health", "--env", "local-tls", "--environments-file", path])
-
-    out = capsys.readouterr().out
-    assert code == 0, out
-    assert out.splitlines()[0] == "deploygate health: local-tls is healthy"
