@@ -89,8 +89,18 @@ class LiveServer:
         assert self._server is not None
         server = self._server
 
+        async def serve_to_the_end() -> None:
+            try:
+                await server.serve(sockets=[sock])
+            except SystemExit as exc:
+                # uvicorn's start-up failure. Kept here, not left in the task: an exception
+                # nobody retrieves is logged with its traceback whenever the task is garbage
+                # collected, which on CPython 3.11 can be inside another thread's compile()
+                # and break it ("AST constructor recursion depth mismatch").
+                self._error = self._error or _startup_error(self.app, exc)
+
         async def serve() -> None:
-            task = asyncio.create_task(server.serve(sockets=[sock]))
+            task = asyncio.create_task(serve_to_the_end())
             while not server.started and not task.done():
                 await asyncio.sleep(0.01)
             if not server.started:

@@ -71,6 +71,35 @@ def test_live_server_reraises_a_database_start_up_error(closed_port: int) -> Non
         LiveServer(app).start()
 
 
+FAILED_START = """
+import gc, sys
+from pytest_deploygate.reference import LiveServer, Settings, create_app
+app = create_app(Settings(database_url="postgresql://nobody@127.0.0.1:{port}/none"))
+try:
+    LiveServer(app).start()
+except Exception as exc:
+    print("start failed:", type(exc).__name__)
+gc.collect()
+"""
+
+
+def test_a_failed_start_leaves_no_task_to_log_a_traceback_later(closed_port: int) -> None:
+    # Given a platform whose start-up fails (uvicorn turns that into SystemExit in its task),
+    # in an interpreter of its own, so whenever the leftover would be collected is seen
+    done = subprocess.run(
+        [sys.executable, "-c", FAILED_START.format(port=closed_port)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "start failed: OperationalError" in done.stdout, done.stdout + done.stderr
+    # Then no task logs "exception was never retrieved" when it is collected: that log formats
+    # a traceback, and on CPython 3.11 doing so from inside a compile() the collection
+    # interrupted breaks it ("AST constructor recursion depth mismatch": an INTERNALERROR of
+    # whatever pytest session was formatting a traceback then).
+    assert "never retrieved" not in done.stderr, done.stderr
+
+
 def test_live_server_serves_and_stops(tmp_path: pytest.TempPathFactory) -> None:
     with LiveServer(create_app(Settings(database_url=f"sqlite:///{tmp_path}/b.db"))) as server:
         assert server.url.startswith("http://127.0.0.1:")
