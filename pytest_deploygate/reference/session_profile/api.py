@@ -9,16 +9,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from ..api import availability, catalog
+from ..api import availability, bookings, catalog
 from ..api.models import ServiceIn
 from ..deps import CatalogueDep, DatabaseDep, SettingsDep
 from ..errors import ApiError
 from ..scheduling import (
-    cancel_booking,
-    check_access,
     create_booking,
-    get_booking,
-    list_bookings,
     public,
 )
 from .deps import FormDep, OptionalUser, StaffDep, UserDep, is_form
@@ -80,21 +76,18 @@ async def book(
 
 @router.get("/appointments/")
 def mine(database: DatabaseDep, user: UserDep) -> list[dict[str, Any]]:
-    return list_bookings(database, user)
+    return bookings.mine(database, user)
 
 
 @router.get("/appointments/{booking_id}/")
 def read(
     booking_id: str, database: DatabaseDep, settings: SettingsDep, user: UserDep
 ) -> dict[str, Any]:
-    booking = get_booking(database, booking_id, settings)
-    check_access(booking, user, settings)
-    return public(booking)
+    return bookings.read(booking_id, database, settings, user)
 
 
 @router.post("/appointments/{booking_id}/cancel/")
 def cancel(
     booking_id: str, database: DatabaseDep, settings: SettingsDep, user: UserDep
 ) -> dict[str, Any]:
-    check_access(get_booking(database, booking_id, settings), user, settings)
-    return public(cancel_booking(database, booking_id))
+    return bookings.cancel(booking_id, database, settings, user)

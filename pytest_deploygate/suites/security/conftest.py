@@ -52,15 +52,16 @@ def customer_token(customer_api: httpx.Client, platform: Any) -> str:
 
 
 @pytest.fixture
-def bearer(base_url: str | None, deploy_env: Any) -> Iterator[Callable[[str], httpx.Client]]:
-    """``bearer(token)``: a fresh client that sends ``token`` (never mutate shared clients)."""
+def fresh(base_url: str | None, deploy_env: Any) -> Iterator[Callable[..., httpx.Client]]:
+    """``fresh(headers=None)``: a new client shaped like the platform's requests (never mutate
+    the shared ones), closed after the test."""
     clients: list[httpx.Client] = []
 
-    def make(token: str) -> httpx.Client:
+    def make(headers: dict[str, str] | None = None) -> httpx.Client:
         client = httpx.Client(
-            base_url=base_url or deploy_env.base_url,
+            base_url=base_url or deploy_env.base_url or "",
             timeout=10.0,
-            headers={"Authorization": f"Bearer {token}"},
+            headers=headers,
             verify=platform_tls(deploy_env.platform),
         )
         clients.append(shape(client, deploy_env.platform))
@@ -69,3 +70,9 @@ def bearer(base_url: str | None, deploy_env: Any) -> Iterator[Callable[[str], ht
     yield make
     for client in clients:
         client.close()
+
+
+@pytest.fixture
+def bearer(fresh: Callable[..., httpx.Client]) -> Callable[[str], httpx.Client]:
+    """``bearer(token)``: a fresh client that sends ``token``."""
+    return lambda token: fresh({"Authorization": f"Bearer {token}"})

@@ -10,17 +10,14 @@ from pytest_deploygate.extras import require
 
 require("security")
 
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
 from pytest_deploygate.config.contract import Endpoint
 from pytest_deploygate.mismatch import contract_mismatch
-from pytest_deploygate.session.auth import cookie, shape, sign_in
-from pytest_deploygate.session.http import platform_tls
+from pytest_deploygate.session.auth import cookie, sign_in
 from pytest_deploygate.suites.api.evidence import shown
 
 PLANTED = "deploygate-planted-session-id"
@@ -37,25 +34,6 @@ def session_auth(platform: Any) -> Any:
     if not auth.session_cookie:
         pytest.skip("[platform.auth] session_cookie is not set: name the session cookie")
     return auth
-
-
-@pytest.fixture
-def fresh(base_url: str | None, deploy_env: Any) -> Iterator[Any]:
-    """``fresh()``: a new anonymous client shaped like the platform's requests."""
-    clients: list[httpx.Client] = []
-
-    def make() -> httpx.Client:
-        client = httpx.Client(
-            base_url=base_url or deploy_env.base_url or "",
-            timeout=10.0,
-            verify=platform_tls(deploy_env.platform),
-        )
-        clients.append(shape(client, deploy_env.platform))
-        return client
-
-    yield make
-    for client in clients:
-        client.close()
 
 
 def protected_read(security: Any) -> Endpoint:
