@@ -78,8 +78,12 @@ def test_failed_health_answers_are_one_outage_of_their_rounds(
     assert result.uptime_percent == 60 and result.error_rate == 20
     (outage,) = result.outages
     assert outage.error == "/api/health: HTTP 503" and not outage.ongoing
-    # and the outage lasts from the first failed round to the next good one: four intervals
-    assert 3 * interval <= outage.duration_s <= 6 * interval
+    # and the outage lasts from the first failed round to the next good one: at least the grid's
+    # three intervals between them, and ending inside the run (the good round's actual start
+    # depends on this machine's scheduling, so no upper bound in seconds: one core stalled it
+    # to 0.70 s once)
+    assert outage.duration_s >= 3 * interval
+    assert outage.start_s + outage.duration_s < result.duration_s
 
 
 def test_a_port_that_refuses_connections_is_down_until_the_end(tmp_path: Any) -> None:
